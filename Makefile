@@ -1,0 +1,9 @@
+.PHONY: demo test lint check bench
+demo:  ## the site with demo data, a worker and beat, on SQLite and a file broker
+	scripts/demo
+test:  ## install what the tests need and run the whole suite
+	scripts/test
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+check:
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(python3 -c 'print("x"*60)') .venv/bin/python manage.py check --deploy --fail-level WARNING

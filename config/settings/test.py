@@ -1,0 +1,25 @@
+"""Tests: SQLite in memory and eager Celery unless DATABASE_URL / REDIS_URL say otherwise."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SERVE_MEDIA", "1")
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-5b1d9f3e7a2c4e6b8d0f"
+SERVE_MEDIA = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="shop-test-media-")
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Threads in the concurrency tests each hold a connection.
+    DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 30, "timeout": 20}

@@ -1,0 +1,365 @@
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from .images import clean_image
+from .models import Category, Product, ShopProfile, Variant, size_sort_key
+
+MAX_IMAGES_PER_UPLOAD = 12
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ImagesField(forms.FileField):
+    """Several image files, each run through the image pipeline; returns CleanImage objects."""
+
+    widget = MultipleFileInput(
+        attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True}
+    )
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files = [f for f in files if f]
+        if not files:
+            if self.required:
+                raise ValidationError(_("Choose at least one image."))
+            return []
+        if len(files) > MAX_IMAGES_PER_UPLOAD:
+            raise ValidationError(
+                _("Upload at most %(n)s images at a time.") % {"n": MAX_IMAGES_PER_UPLOAD}
+            )
+        cleaned, errors = [], []
+        for upload in files:
+            try:
+                cleaned.append(clean_image(upload))
+            except ValidationError as error:
+                errors.append(f"{upload.name}: {' '.join(error.messages)}")
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class ImageField(forms.FileField):
+    """One image through the pipeline; returns a CleanImage."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        return clean_image(upload)
+
+
+def _split_list(value: str, what: str) -> list[str]:
+    items, seen = [], set()
+    for raw in value.replace("，", ",").split(","):
+        item = " ".join(raw.split())
+        if not item:
+            continue
+        if "|" in item:
+            raise ValidationError(_("A %(what)s cannot contain “|”.") % {"what": what})
+        if len(item) > (20 if what == "size" else 40):
+            raise ValidationError(_("“%(item)s” is too long.") % {"item": item})
+        if item.lower() in seen:
+            raise ValidationError(_("“%(item)s” is listed twice.") % {"item": item})
+        seen.add(item.lower())
+        items.append(item)
+    return items
+
+
+@dataclass
+class VariantCell:
+    size: str
+    colour: str
+    stock: int | str = 0
+    sku: str = ""
+    price: Decimal | str | None = None
+    error: str = ""
+
+
+class ProductForm(forms.ModelForm):
+    """The product with its variants as one grid: sizes down, colours across, stock in cells.
+
+    Cells are posted as `v|<size>|<colour>|stock`, `...|sku` and `...|price`.
+    """
+
+    sizes = forms.CharField(
+        label=_lazy("Sizes"),
+        help_text=_lazy("Separated by commas, e.g. S, M, L, XL"),
+        widget=forms.TextInput(attrs={"placeholder": "S, M, L"}),
+    )
+    colours = forms.CharField(
+        label=_lazy("Colours"),
+        help_text=_lazy("Separated by commas, e.g. Navy, Oat white"),
+        widget=forms.TextInput(attrs={"placeholder": "Navy, Oat white"}),
+    )
+    new_images = ImagesField(label=_lazy("Add photos"), required=False)
+
+    class Meta:
+        model = Product
+        fields = [
+            "name",
+            "slug",
+            "category",
+            "status",
+            "featured",
+            "price",
+            "description",
+            "material",
+            "care",
+            "size_chart",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "care": forms.Textarea(attrs={"rows": 2}),
+            "size_chart": forms.Textarea(
+                attrs={"rows": 4, "placeholder": "Size | Chest cm | Length cm\nS | 96 | 68"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Part of the address; made from the name when empty.")
+        self.fields["category"].queryset = Category.objects.all()
+        self.existing: dict[tuple[str, str], Variant] = {}
+        if self.instance.pk:
+            variants = list(self.instance.variants.filter(is_active=True))
+            self.existing = {(v.size, v.colour): v for v in variants}
+            if not self.is_bound:
+                sizes = sorted({v.size for v in variants}, key=size_sort_key)
+                colours = sorted({v.colour for v in variants})
+                self.initial["sizes"] = ", ".join(sizes)
+                self.initial["colours"] = ", ".join(colours)
+        self.cells: list[VariantCell] = []
+        self.grid_error = ""
+
+    # --- grid -----------------------------------------------------------------------------
+    def grid_axes(self) -> tuple[list[str], list[str]]:
+        """Sizes and colours as typed (bound) or as stored (unbound); never raises."""
+        source = self.data if self.is_bound else None
+        try:
+            if source is not None:
+                return (
+                    _split_list(source.get("sizes", ""), "size"),
+                    _split_list(source.get("colours", ""), "colour"),
+                )
+        except ValidationError:
+            return [], []
+        return (
+            _split_list(self.initial.get("sizes", ""), "size"),
+            _split_list(self.initial.get("colours", ""), "colour"),
+        )
+
+    def grid_rows(self) -> list[tuple[str, list[VariantCell]]]:
+        """The grid for the template: one row per size, one cell per colour."""
+        sizes, colours = self.grid_axes()
+        by_key = {(c.size, c.colour): c for c in self.cells}
+        rows = []
+        for size in sizes:
+            row = []
+            for colour in colours:
+                cell = by_key.get((size, colour))
+                if cell is None:
+                    cell = self._cell_from(size, colour)
+                row.append(cell)
+            rows.append((size, row))
+        return rows
+
+    def _cell_from(self, size: str, colour: str) -> VariantCell:
+        key = f"v|{size}|{colour}"
+        if self.is_bound and f"{key}|stock" in self.data:
+            return VariantCell(
+                size=size,
+                colour=colour,
+                stock=self.data.get(f"{key}|stock", "").strip(),
+                sku=self.data.get(f"{key}|sku", "").strip(),
+                price=self.data.get(f"{key}|price", "").strip() or None,
+            )
+        variant = self.existing.get((size, colour))
+        if variant is not None:
+            return VariantCell(size, colour, variant.stock, variant.sku, variant.price)
+        return VariantCell(size, colour, 0, "", None)
+
+    def clean_sizes(self):
+        sizes = _split_list(self.cleaned_data["sizes"], "size")
+        if not sizes:
+            raise ValidationError(_("Give at least one size."))
+        return sizes
+
+    def clean_colours(self):
+        colours = _split_list(self.cleaned_data["colours"], "colour")
+        if not colours:
+            raise ValidationError(_("Give at least one colour."))
+        return colours
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))
+        if not slug:
+            raise ValidationError(_("Give an address slug made of letters, digits and dashes."))
+        clash = Product.objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(
+                _("Another product already uses the address “%(s)s”.") % {"s": slug}
+            )
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        sizes, colours = cleaned.get("sizes"), cleaned.get("colours")
+        if not sizes or not colours:
+            return cleaned
+        slug = cleaned.get("slug") or "item"
+        cells, skus, bad = [], {}, False
+        for size in sizes:
+            for colour in colours:
+                cell = self._cell_from(size, colour)
+                try:
+                    stock = int(str(cell.stock or "0"))
+                    if stock < 0:
+                        raise ValueError
+                    cell.stock = stock
+                except ValueError:
+                    cell.error = _("Stock must be a whole number, 0 or more.")
+                try:
+                    if cell.price not in (None, ""):
+                        price = Decimal(str(cell.price))
+                        if price < 0 or price.as_tuple().exponent < -2 or price >= Decimal("1e8"):
+                            raise InvalidOperation
+                        cell.price = price
+                    else:
+                        cell.price = None
+                except (InvalidOperation, ValueError):
+                    cell.error = _("Price must be an amount such as 129.00.")
+                sku = (
+                    str(cell.sku or "").strip().upper()
+                    or (f"{slug}-{slugify(size)}-{slugify(colour)}".upper()[:64])
+                )
+                cell.sku = sku
+                if sku in skus:
+                    cell.error = _("SKU %(sku)s is used twice in this grid.") % {"sku": sku}
+                skus[sku] = cell
+                bad = bad or bool(cell.error)
+                cells.append(cell)
+        taken = set(
+            Variant.objects.filter(sku__in=list(skus))
+            .exclude(product_id=self.instance.pk)
+            .values_list("sku", flat=True)
+        )
+        for sku in taken:
+            skus[sku].error = _("SKU %(sku)s belongs to another product.") % {"sku": sku}
+            bad = True
+        self.cells = cells
+        if bad:
+            self.grid_error = _("Some variant cells need attention; see the grid.")
+            raise ValidationError(self.grid_error)
+        cleaned["variants"] = cells
+        return cleaned
+
+
+class ImageAltForm(forms.Form):
+    alt = forms.CharField(label=_lazy("Alt text"), max_length=200, required=False)
+
+
+class ImageUploadForm(forms.Form):
+    images = ImagesField(label=_lazy("Photos"))
+
+
+class StockAdjustForm(forms.Form):
+    delta = forms.IntegerField(
+        label=_lazy("Change"),
+        help_text=_lazy("+10 adds ten, -2 removes two"),
+        min_value=-100_000,
+        max_value=100_000,
+    )
+    reason = forms.CharField(label=_lazy("Reason"), max_length=200, initial="Stock count")
+
+    def clean_delta(self):
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise ValidationError(_("A change of 0 changes nothing."))
+        return delta
+
+
+class ShopProfileForm(forms.ModelForm):
+    logo_upload = ImageField(label=_lazy("Logo"), required=False)
+
+    class Meta:
+        model = ShopProfile
+        fields = [
+            "name",
+            "tagline",
+            "story",
+            "location",
+            "difference",
+            "shipping_policy",
+            "returns_policy",
+            "contact_email",
+            "contact_phone",
+            "currency",
+        ]
+        widgets = {
+            "story": forms.Textarea(attrs={"rows": 5}),
+            "difference": forms.Textarea(attrs={"rows": 4}),
+            "shipping_policy": forms.Textarea(attrs={"rows": 2}),
+            "returns_policy": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise ValidationError(_("Use a three-letter ISO 4217 code such as CNY or USD."))
+        return currency
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_lazy("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise ValidationError(_("The file is over 10 MB; split it into smaller files."))
+        head = upload.read(4096)
+        upload.seek(0)
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # A cut in the middle of a character at byte 4096 is fine; anything else is not text.
+            try:
+                head[:-3].decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError(_("This is not a UTF-8 CSV file."))
+        if b"\x00" in head:
+            raise ValidationError(_("This is not a CSV file."))
+        return upload
+
+
+class CatalogueFilterForm(forms.Form):
+    SORTS = [
+        ("newest", _lazy("Newest")),
+        ("price_asc", _lazy("Price: low to high")),
+        ("price_desc", _lazy("Price: high to low")),
+        ("rating", _lazy("Best rated")),
+    ]
+    q = forms.CharField(label=_lazy("Search"), required=False, max_length=100)
+    category = forms.SlugField(label=_lazy("Category"), required=False)
+    size = forms.CharField(label=_lazy("Size"), required=False, max_length=20)
+    colour = forms.CharField(label=_lazy("Colour"), required=False, max_length=40)
+    min_price = forms.DecimalField(
+        label=_lazy("Min price"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label=_lazy("Max price"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    in_stock = forms.BooleanField(label=_lazy("In stock only"), required=False)
+    sort = forms.ChoiceField(label=_lazy("Sort"), choices=SORTS, required=False)

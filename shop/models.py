@@ -1,0 +1,269 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# The order sizes are shown in; unknown sizes (e.g. "38") sort after these, by text.
+SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "ONE SIZE"]
+
+
+def size_sort_key(size: str) -> tuple[int, str]:
+    upper = size.upper()
+    if upper in SIZE_ORDER:
+        return (SIZE_ORDER.index(upper), "")
+    return (len(SIZE_ORDER), upper.zfill(8))
+
+
+class ShopProfile(models.Model):
+    """The factory itself: one row, edited by the owner."""
+
+    name = models.CharField(_("shop name"), max_length=120, default="Our workshop")
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    story = models.TextField(_("our story"), blank=True)
+    location = models.CharField(_("where we are"), max_length=200, blank=True)
+    difference = models.TextField(
+        _("what makes us different"), blank=True, help_text=_("One point per line.")
+    )
+    shipping_policy = models.TextField(_("delivery policy"), blank=True)
+    returns_policy = models.TextField(_("returns policy"), blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="CNY", help_text=_("ISO 4217 code, e.g. CNY, USD.")
+    )
+    logo = models.ImageField(_("logo"), upload_to="shop/", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("shop profile")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "ShopProfile":
+        profile = cls.objects.order_by("pk").first()
+        if profile is None:
+            profile = cls.objects.create()
+        return profile
+
+    @property
+    def difference_points(self) -> list[str]:
+        return [line.strip() for line in self.difference.splitlines() if line.strip()]
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(status=Product.Status.ACTIVE)
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
+
+    name = models.CharField(_("name"), max_length=160)
+    slug = models.SlugField(_("slug"), max_length=180, unique=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    featured = models.BooleanField(_("featured on the home page"), default=False)
+    price = models.DecimalField(
+        _("price"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    description = models.TextField(_("description"), blank=True)
+    material = models.CharField(_("material"), max_length=200, blank=True)
+    care = models.TextField(_("care"), blank=True)
+    size_chart = models.TextField(
+        _("size chart"),
+        blank=True,
+        help_text=_("One row per line, cells separated by |. The first line is the header."),
+    )
+    # Kept by the reviews app in the same transaction as any review change; here so the
+    # catalogue can sort by rating without a join.
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_mean = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
+    rating_rank = models.FloatField(default=0, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "price"]),
+            models.Index(fields=["status", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:product_detail", args=[self.slug])
+
+    def get_manage_url(self) -> str:
+        return reverse("shop_manage:product_edit", args=[self.pk])
+
+    @property
+    def size_chart_rows(self) -> list[list[str]]:
+        return [
+            [cell.strip() for cell in line.split("|")]
+            for line in self.size_chart.splitlines()
+            if line.strip()
+        ]
+
+
+class Variant(models.Model):
+    """One size x colour of a product, with its own stock (never below zero)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    size = models.CharField(_("size"), max_length=20)
+    colour = models.CharField(_("colour"), max_length=40)
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    price = models.DecimalField(
+        _("own price"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("Leave empty to use the product's price."),
+    )
+    stock = models.IntegerField(_("stock"), default=0, validators=[MinValueValidator(0)])
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="variant_price_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "size", "colour"], name="variant_unique_size_colour"
+            ),
+        ]
+        indexes = [models.Index(fields=["size", "stock"]), models.Index(fields=["colour", "stock"])]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.size}, {self.colour})"
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.price if self.price is not None else self.product.price
+
+    @property
+    def in_stock(self) -> bool:
+        return self.is_active and self.stock > 0
+
+
+class ProductImage(models.Model):
+    """A cleaned photo (metadata dropped) with its WebP renditions, made once at upload."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    original = models.ImageField(upload_to="products/%Y/%m/")
+    small = models.ImageField(upload_to="products/%Y/%m/")
+    large = models.ImageField(upload_to="products/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    alt = models.CharField(_("alt text"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.original.name
+
+    @property
+    def alt_text(self) -> str:
+        return self.alt or self.product.name
+
+
+class StockAdjustment(models.Model):
+    """Every manual stock change, with who made it and why."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="adjustments")
+    delta = models.IntegerField()
+    stock_after = models.IntegerField()
+    reason = models.CharField(max_length=200)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.variant_id} ({self.reason})"
+
+
+class ImportJob(models.Model):
+    """A CSV import run by a Celery task; all rows apply or none do."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to start")
+        VALIDATING = "validating", _("Checking rows")
+        APPLYING = "applying", _("Saving")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Nothing imported")
+
+    file = models.FileField(upload_to="imports/")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_products = models.PositiveIntegerField(default=0)
+    updated_products = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.PENDING, self.Status.VALIDATING, self.Status.APPLYING}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))

@@ -1,0 +1,97 @@
+"""Reads shared by the shop's views; each costs a fixed number of queries."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from .models import Category, Product, ProductImage, Variant, size_sort_key
+
+
+def catalogue_products(filters: dict) -> QuerySet[Product]:
+    """Active products matching `filters` (cleaned CatalogueFilterForm data), sorted.
+
+    Images and offered variants are prefetched, so a page costs three queries plus the count.
+    """
+    products = Product.objects.visible().select_related("category")
+    q = (filters.get("q") or "").strip()
+    if q:
+        products = products.filter(
+            Q(name__icontains=q) | Q(description__icontains=q) | Q(material__icontains=q)
+        )
+    if filters.get("category"):
+        products = products.filter(category__slug=filters["category"])
+    variant_filter = Q(product=OuterRef("pk"), is_active=True)
+    if filters.get("size"):
+        variant_filter &= Q(size=filters["size"])
+    if filters.get("colour"):
+        variant_filter &= Q(colour=filters["colour"])
+    if filters.get("in_stock"):
+        variant_filter &= Q(stock__gt=0)
+    if filters.get("size") or filters.get("colour") or filters.get("in_stock"):
+        products = products.filter(Exists(Variant.objects.filter(variant_filter)))
+    if filters.get("min_price") is not None:
+        products = products.filter(price__gte=filters["min_price"])
+    if filters.get("max_price") is not None:
+        products = products.filter(price__lte=filters["max_price"])
+    order = {
+        "price_asc": ["price", "-id"],
+        "price_desc": ["-price", "-id"],
+        "rating": ["-rating_rank", "-rating_count", "-id"],
+    }.get(filters.get("sort") or "newest", ["-created_at", "-id"])
+    return products.order_by(*order).prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        Prefetch(
+            "variants",
+            queryset=Variant.objects.filter(is_active=True).only(
+                "id", "product_id", "size", "colour", "stock", "is_active"
+            ),
+            to_attr="offered_variants",
+        ),
+    )
+
+
+def sizes_in_stock(product: Product) -> list[str]:
+    """Sizes with at least one colour in stock, in size order (uses the prefetched variants)."""
+    sizes = {v.size for v in product.offered_variants if v.stock > 0}
+    return sorted(sizes, key=size_sort_key)
+
+
+def catalogue_facets() -> dict:
+    """The choices the filter form offers: categories, sizes and colours on sale."""
+    offered = Variant.objects.filter(is_active=True, product__status=Product.Status.ACTIVE)
+    sizes = sorted(set(offered.values_list("size", flat=True).distinct()), key=size_sort_key)
+    colours = sorted(set(offered.values_list("colour", flat=True).distinct()))
+    return {"categories": list(Category.objects.all()), "sizes": sizes, "colours": colours}
+
+
+def product_for_page(slug: str) -> Product:
+    """An active product with images and offered variants; raises Product.DoesNotExist."""
+    return (
+        Product.objects.visible()
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.filter(is_active=True),
+                to_attr="offered_variants",
+            ),
+        )
+        .get(slug=slug)
+    )
+
+
+def variant_picker(product: Product) -> list[dict]:
+    """Colours, each with every size the product comes in; sold-out sizes marked."""
+    variants = product.offered_variants
+    sizes = sorted({v.size for v in variants}, key=size_sort_key)
+    colours = sorted({v.colour for v in variants})
+    by_key = {(v.colour, v.size): v for v in variants}
+    picker = []
+    for colour in colours:
+        options = []
+        for size in sizes:
+            variant = by_key.get((colour, size))
+            options.append(
+                {"size": size, "variant": variant, "available": bool(variant and variant.stock > 0)}
+            )
+        picker.append({"colour": colour, "options": options})
+    return picker

@@ -1,0 +1,185 @@
+"""Changes to the catalogue: each one function, one transaction, guarded."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .cache import bump_catalogue_version
+from .forms import VariantCell
+from .images import CleanImage
+from .models import Product, ProductImage, ShopProfile, StockAdjustment, Variant
+
+
+class CatalogueError(Exception):
+    """A change the catalogue refuses; the message is for the person who asked."""
+
+
+@transaction.atomic
+def save_product(
+    product: Product,
+    *,
+    variants: list[VariantCell],
+    new_images: Iterable[CleanImage] = (),
+    acting_user=None,
+) -> Product:
+    """Save `product` (new or existing) with exactly the variants of its grid.
+
+    Cells become variants (created or updated by size x colour). Variants no longer in the grid
+    are not deleted, since orders may point at them: they are marked not offered. Raises
+    CatalogueError when the database refuses a SKU or combination (a race with another save).
+    """
+    try:
+        with transaction.atomic():
+            product.save()
+            existing = {(v.size, v.colour): v for v in product.variants.all()}
+            keep = set()
+            for cell in variants:
+                key = (cell.size, cell.colour)
+                keep.add(key)
+                variant = existing.get(key) or Variant(
+                    product=product, size=cell.size, colour=cell.colour
+                )
+                variant.sku = cell.sku
+                variant.stock = cell.stock
+                variant.price = cell.price
+                variant.is_active = True
+                variant.save()
+            for key, variant in existing.items():
+                if key not in keep and variant.is_active:
+                    variant.is_active = False
+                    variant.save(update_fields=["is_active"])
+    except IntegrityError as error:
+        raise CatalogueError(
+            _("Another save used the same SKU or size and colour just now; check and save again.")
+        ) from error
+    add_images(product, new_images)
+    return product
+
+
+@transaction.atomic
+def add_images(product: Product, images: Iterable[CleanImage]) -> list[ProductImage]:
+    """Store cleaned images after the product's last one; files are written once, here."""
+    start = (product.images.aggregate(top=Max("position"))["top"] or 0) + 1
+    created = []
+    for offset, image in enumerate(images):
+        row = ProductImage(
+            product=product, width=image.width, height=image.height, position=start + offset
+        )
+        row.original.save(image.master.name, image.master, save=False)
+        small, large = sorted(image.renditions)
+        row.small.save(image.renditions[small].name, image.renditions[small], save=False)
+        row.large.save(image.renditions[large].name, image.renditions[large], save=False)
+        row.save()
+        created.append(row)
+    return created
+
+
+@transaction.atomic
+def move_image(image: ProductImage, direction: str) -> None:
+    """Swap `image` with its neighbour ("up" or "down"); positions are renumbered 1..n."""
+    images = list(ProductImage.objects.select_for_update().filter(product_id=image.product_id))
+    index = next(i for i, row in enumerate(images) if row.pk == image.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(images):
+        images[index], images[target] = images[target], images[index]
+    for position, row in enumerate(images, start=1):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+
+
+@transaction.atomic
+def delete_image(image: ProductImage) -> None:
+    """Remove the image row; its files stay (a duplicated product may share them)."""
+    image.delete()
+
+
+@transaction.atomic
+def duplicate_product(product: Product, *, acting_user=None) -> Product:
+    """Copy a product as a draft with its variants (new SKUs, stock 0) and images."""
+    base = slugify(f"{product.slug}-copy")[:170]
+    slug, n = base, 2
+    while Product.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    copy = Product.objects.create(
+        name=_("Copy of %(name)s") % {"name": product.name},
+        slug=slug,
+        category=product.category,
+        status=Product.Status.DRAFT,
+        price=product.price,
+        description=product.description,
+        material=product.material,
+        care=product.care,
+        size_chart=product.size_chart,
+    )
+    for variant in product.variants.filter(is_active=True):
+        sku, n = f"{variant.sku}-C"[:64], 2
+        while Variant.objects.filter(sku=sku).exists():
+            sku, n = f"{variant.sku}-C{n}"[:64], n + 1
+        Variant.objects.create(
+            product=copy, size=variant.size, colour=variant.colour, sku=sku, price=variant.price
+        )
+    for image in product.images.all():
+        ProductImage.objects.create(
+            product=copy,
+            original=image.original.name,
+            small=image.small.name,
+            large=image.large.name,
+            width=image.width,
+            height=image.height,
+            alt=image.alt,
+            position=image.position,
+        )
+    return copy
+
+
+@transaction.atomic
+def archive_product(product: Product, *, acting_user=None) -> Product:
+    """Take a product off the catalogue; its orders and reviews stay."""
+    product.status = Product.Status.ARCHIVED
+    product.save(update_fields=["status", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def adjust_stock(variant: Variant, delta: int, *, reason: str, acting_user=None) -> Variant:
+    """Add `delta` (may be negative) to a variant's stock, logging who and why.
+
+    The update is conditional, so concurrent orders can never push stock below zero.
+    Raises CatalogueError when the result would be negative.
+    """
+    updated = Variant.objects.filter(pk=variant.pk, stock__gte=-delta).update(
+        stock=F("stock") + delta
+    )
+    if not updated:
+        variant.refresh_from_db(fields=["stock"])
+        raise CatalogueError(
+            _("Only %(stock)s in stock: cannot remove %(n)s.")
+            % {"stock": variant.stock, "n": -delta}
+        )
+    variant.refresh_from_db(fields=["stock"])
+    StockAdjustment.objects.create(
+        variant=variant,
+        delta=delta,
+        stock_after=variant.stock,
+        reason=reason,
+        acting_user=acting_user,
+    )
+    transaction.on_commit(bump_catalogue_version)
+    return variant
+
+
+@transaction.atomic
+def update_shop_profile(profile: ShopProfile, *, logo: CleanImage | None = None) -> ShopProfile:
+    """Save the profile (already validated by its form) and, if given, the new logo."""
+    if logo is not None:
+        profile.logo.save(
+            logo.renditions[min(logo.renditions)].name,
+            logo.renditions[min(logo.renditions)],
+            save=False,
+        )
+    profile.save()
+    return profile

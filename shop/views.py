@@ -1,0 +1,121 @@
+import hashlib
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from .cache import catalogue_version
+from .forms import CatalogueFilterForm
+from .models import Product
+from .selectors import (
+    catalogue_facets,
+    catalogue_products,
+    product_for_page,
+    sizes_in_stock,
+    variant_picker,
+)
+
+
+def home(request):
+    featured = list(catalogue_products({"sort": "newest"}).filter(featured=True)[:8])
+    if len(featured) < 4:
+        featured = list(catalogue_products({"sort": "newest"})[:8])
+    for product in featured:
+        product.sizes_available = sizes_in_stock(product)
+    figures = {
+        "garments": Product.objects.visible().count(),
+    }
+    return render(request, "shop/home.html", {"featured": featured, "figures": figures})
+
+
+def _catalogue_key(params: dict, page_number: str) -> str:
+    canonical = urlencode(
+        sorted((k, str(v)) for k, v in params.items() if v not in (None, "", False))
+    )
+    digest = hashlib.blake2b(f"{canonical}&page={page_number}".encode(), digest_size=16).hexdigest()
+    return f"catalogue:grid:{catalogue_version()}:{digest}"
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def product_list(request):
+    form = CatalogueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page_number = request.GET.get("page", "1")
+    key = _catalogue_key(filters, page_number)
+    grid_html = cache.get(key)
+    if grid_html is None:
+        paginator = Paginator(catalogue_products(filters), settings.CATALOGUE_PAGE_SIZE)
+        page = paginator.get_page(page_number)
+        for product in page.object_list:
+            product.sizes_available = sizes_in_stock(product)
+        query = request.GET.copy()
+        query.pop("page", None)
+        grid_html = render_to_string(
+            "shop/product_list.html#product-grid",
+            {"page": page, "query": query.urlencode(), "filters": filters},
+            request=request,
+        )
+        cache.set(key, grid_html, settings.CATALOGUE_CACHE_SECONDS)
+    if request.htmx and not request.htmx.history_restore_request:
+        return HttpResponse(grid_html)
+    facets_key = f"catalogue:facets:{catalogue_version()}"
+    facets = cache.get(facets_key)
+    if facets is None:
+        facets = catalogue_facets()
+        cache.set(facets_key, facets, settings.CATALOGUE_CACHE_SECONDS)
+    return render(
+        request,
+        "shop/product_list.html",
+        {"form": form, "grid_html": grid_html, "facets": facets, "filters": filters},
+    )
+
+
+@require_GET
+def product_detail(request, slug: str):
+    try:
+        product = product_for_page(slug)
+    except Product.DoesNotExist:
+        raise Http404("No such product.")
+    picker = variant_picker(product)
+    total_stock = sum(v.stock for v in product.offered_variants)
+    return render(
+        request,
+        "shop/product_detail.html",
+        {
+            "product": product,
+            "images": list(product.images.all()),
+            "picker": picker,
+            "total_stock": total_stock,
+        },
+    )
+
+
+def healthz(request):
+    """JSON: can we reach the database and the broker; when the dispatcher last ran."""
+    from config.celery import app
+
+    status = {
+        "database": "ok",
+        "broker": "ok",
+        "dispatcher_last_run": cache.get("dispatcher:last_run"),
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
+        status["database"] = f"error: {error.__class__.__name__}"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001
+        status["broker"] = f"error: {error.__class__.__name__}"
+    healthy = status["database"] == "ok" and status["broker"] == "ok"
+    return JsonResponse(status, status=200 if healthy else 503)
