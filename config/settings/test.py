@@ -23,3 +23,7 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Threads in the concurrency tests each hold a connection.
     DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 30, "timeout": 20}
+# Static files straight from the app folders (no collectstatic before tests); htmx included.
+STATIC_ROOT = tempfile.mkdtemp(prefix="shop-test-static-")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
