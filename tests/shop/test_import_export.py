@@ -60,7 +60,14 @@ def test_a_good_file_applies_every_row(owner_client, upload):
         [
             row(),
             row(size="L", sku="LS-L-NAVY", stock="2", variant_price="199.00"),
-            row(slug="wide-trousers", name="Wide trousers", category="Trousers", price="259", sku="WT-S", size="S"),
+            row(
+                slug="wide-trousers",
+                name="Wide trousers",
+                category="Trousers",
+                price="259",
+                sku="WT-S",
+                size="S",
+            ),
         ]
     )
     response = upload(owner_client, data)
@@ -141,7 +148,11 @@ def test_export_round_trips_through_import(owner_client, upload):
 
 def test_import_status_polls_while_running(owner_client, owner):
     job = ImportJob.objects.create(
-        file=SimpleUploadedFile("x.csv", b"a"), created_by=owner, status="validating", total_rows=10, processed_rows=4
+        file=SimpleUploadedFile("x.csv", b"a"),
+        created_by=owner,
+        status="validating",
+        total_rows=10,
+        processed_rows=4,
     )
     page = owner_client.get(
         reverse("shop_manage:import_status", args=[job.pk]), HTTP_HX_REQUEST="true"

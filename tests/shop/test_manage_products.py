@@ -56,7 +56,9 @@ def test_bad_cells_and_fields_are_shown_and_nothing_is_saved(owner_client):
     VariantFactory(sku="TAKEN")
     before = Variant.objects.count()
     data = product_data(
-        category, price="-5", **{"v|S|Navy|stock": "-2", "v|M|Navy|sku": "taken", "v|S|Oat white|price": "12.345"}
+        category,
+        price="-5",
+        **{"v|S|Navy|stock": "-2", "v|M|Navy|sku": "taken", "v|S|Oat white|price": "12.345"},
     )
     response = owner_client.post(reverse("shop_manage:product_create"), data)
     html = response.content.decode()
@@ -74,7 +76,9 @@ def test_bad_cells_and_fields_are_shown_and_nothing_is_saved(owner_client):
 def test_a_non_image_upload_is_refused_with_a_message(owner_client):
     category = CategoryFactory()
     fake = SimpleUploadedFile("photo.jpg", b"not an image", "image/jpeg")
-    response = owner_client.post(reverse("shop_manage:product_create"), product_data(category, new_images=[fake]))
+    response = owner_client.post(
+        reverse("shop_manage:product_create"), product_data(category, new_images=[fake])
+    )
     assert response.status_code == 422
     assert "photo.jpg: This file is not an image" in response.content.decode()
     assert not Product.objects.exists()
@@ -83,7 +87,9 @@ def test_a_non_image_upload_is_refused_with_a_message(owner_client):
 def test_update_grid_redraws_without_saving(owner_client):
     category = CategoryFactory()
     data = product_data(category, sizes="S, M, L", _regrid="1")
-    response = owner_client.post(reverse("shop_manage:product_create"), data, HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        reverse("shop_manage:product_create"), data, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="variant-grid"')
@@ -99,7 +105,12 @@ def test_editing_keeps_removed_combinations_as_not_offered(owner_client):
     form = owner_client.get(reverse("shop_manage:product_edit", args=[product.pk])).content.decode()
     assert 'value="M, L"' in form or 'value="L, M"' not in form
     data = product_data(
-        product.category, name="Shirt", slug="shirt", sizes="M", colours="Navy", **{"v|M|Navy|stock": "7", "v|M|Navy|sku": "SH-M"}
+        product.category,
+        name="Shirt",
+        slug="shirt",
+        sizes="M",
+        colours="Navy",
+        **{"v|M|Navy|stock": "7", "v|M|Navy|sku": "SH-M"},
     )
     response = owner_client.post(reverse("shop_manage:product_edit", args=[product.pk]), data)
     assert response.status_code == 302
@@ -134,7 +145,10 @@ def test_archive_hides_the_product(owner_client, client):
 
 def test_get_on_an_action_url_changes_nothing(owner_client):
     product = ProductFactory(slug="shirt")
-    assert owner_client.get(reverse("shop_manage:product_archive", args=[product.pk])).status_code == 405
+    assert (
+        owner_client.get(reverse("shop_manage:product_archive", args=[product.pk])).status_code
+        == 405
+    )
     product.refresh_from_db()
     assert product.status == Product.Status.ACTIVE
 
@@ -157,7 +171,9 @@ def test_stock_adjustment_is_logged_and_cannot_go_negative(owner_client, owner):
 def test_stock_page_lists_sold_out_variants(owner_client):
     VariantFactory(sku="EMPTY-1", stock=0)
     VariantFactory(sku="FULL-1", stock=50)
-    html = owner_client.get(reverse("shop_manage:stock_list"), {"show": "sold_out"}).content.decode()
+    html = owner_client.get(
+        reverse("shop_manage:stock_list"), {"show": "sold_out"}
+    ).content.decode()
     assert "EMPTY-1" in html and "FULL-1" not in html
 
 
@@ -181,7 +197,9 @@ def test_images_reorder_alt_and_delete(owner_client):
 
 def test_image_of_another_product_cannot_be_touched(owner_client):
     product, other = ProductFactory(), ProductFactory()
-    owner_client.post(reverse("shop_manage:image_upload", args=[other.pk]), {"images": [image_upload()]})
+    owner_client.post(
+        reverse("shop_manage:image_upload", args=[other.pk]), {"images": [image_upload()]}
+    )
     image = other.images.get()
     response = owner_client.post(
         reverse("shop_manage:image_action", args=[product.pk, image.pk]), {"action": "delete"}
@@ -192,7 +210,12 @@ def test_image_of_another_product_cannot_be_touched(owner_client):
 
 def test_shop_profile_edit_and_bad_currency(owner_client, client):
     url = reverse("shop_manage:shop_profile")
-    data = {"name": "Jinghe Works", "story": "Since 2004.", "currency": "usd", "location": "Yichang"}
+    data = {
+        "name": "Jinghe Works",
+        "story": "Since 2004.",
+        "currency": "usd",
+        "location": "Yichang",
+    }
     response = owner_client.post(url, {**data, "logo_upload": image_upload("logo.png")})
     assert response.status_code == 302
     profile = ShopProfile.load()
@@ -208,5 +231,7 @@ def test_product_list_search_and_status_filter(owner_client):
     ProductFactory(name="Wool coat")
     html = owner_client.get(reverse("shop_manage:product_list"), {"q": "linen"}).content.decode()
     assert "Linen shirt" in html and "Wool coat" not in html
-    html = owner_client.get(reverse("shop_manage:product_list"), {"status": "active"}).content.decode()
+    html = owner_client.get(
+        reverse("shop_manage:product_list"), {"status": "active"}
+    ).content.decode()
     assert "Wool coat" in html and "Linen shirt" not in html
