@@ -33,6 +33,8 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    # Guest orders placed under this address are shown only once the person proved they own it.
+    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

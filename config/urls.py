@@ -7,8 +7,10 @@ from shop import views as shop_views
 
 urlpatterns = [
     path("", include("shop.urls")),
+    path("", include("orders.urls")),
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
+    path("manage/orders/", include("orders.manage_urls")),
     path("healthz", shop_views.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
 ]

@@ -305,12 +305,16 @@ class ShopProfileForm(forms.ModelForm):
             "contact_email",
             "contact_phone",
             "currency",
+            "shipping_flat_rate",
+            "free_shipping_over",
+            "bank_transfer_instructions",
         ]
         widgets = {
             "story": forms.Textarea(attrs={"rows": 5}),
             "difference": forms.Textarea(attrs={"rows": 4}),
             "shipping_policy": forms.Textarea(attrs={"rows": 2}),
             "returns_policy": forms.Textarea(attrs={"rows": 2}),
+            "bank_transfer_instructions": forms.Textarea(attrs={"rows": 3}),
         }
 
     def clean_currency(self):

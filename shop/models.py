@@ -36,6 +36,28 @@ class ShopProfile(models.Model):
         _("currency"), max_length=3, default="CNY", help_text=_("ISO 4217 code, e.g. CNY, USD.")
     )
     logo = models.ImageField(_("logo"), upload_to="shop/", blank=True)
+    shipping_flat_rate = models.DecimalField(
+        _("delivery cost"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    free_shipping_over = models.DecimalField(
+        _("free delivery from"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("299.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Orders of at least this amount ship free. Empty: never free."),
+    )
+    bank_transfer_instructions = models.TextField(
+        _("bank transfer instructions"),
+        blank=True,
+        help_text=_("Shown to buyers who choose bank transfer, with their order number."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

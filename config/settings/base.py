@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
+                "orders.context_processors.cart",
             ],
         },
     },
@@ -188,10 +189,15 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # ---------------------------------------------------------------- shop
+# Where links in emails point: the public address of the site.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+ORDER_ASSUME_DELIVERED_DAYS = int(os.environ.get("ORDER_ASSUME_DELIVERED_DAYS", "10"))
 CATALOGUE_PAGE_SIZE = 24
 CATALOGUE_CACHE_SECONDS = int(os.environ.get("CATALOGUE_CACHE_SECONDS", "300"))
 

@@ -215,6 +215,7 @@ def test_shop_profile_edit_and_bad_currency(owner_client, client):
         "story": "Since 2004.",
         "currency": "usd",
         "location": "Yichang",
+        "shipping_flat_rate": "15",
     }
     response = owner_client.post(url, {**data, "logo_upload": image_upload("logo.png")})
     assert response.status_code == 302

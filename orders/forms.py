@@ -1,0 +1,113 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from .models import COUNTRIES
+from .payments import PROVIDERS
+
+POSTCODE_RULES = {
+    "CN": (r"\d{6}", "6 digits, e.g. 443000"),
+    "US": (r"\d{5}(-\d{4})?", "5 digits, e.g. 94103"),
+    "DE": (r"\d{5}", "5 digits"),
+    "FR": (r"\d{5}", "5 digits"),
+    "AU": (r"\d{4}", "4 digits"),
+    "SG": (r"\d{6}", "6 digits"),
+    "MY": (r"\d{5}", "5 digits"),
+    "GB": (r"[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}", "e.g. SW1A 1AA"),
+}
+
+
+class AddToCartForm(forms.Form):
+    variant = forms.IntegerField(
+        min_value=1, error_messages={"required": _lazy("Choose a colour and size first.")}
+    )
+    quantity = forms.IntegerField(min_value=1, max_value=20, initial=1)
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=0, max_value=20)
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(
+        label=_lazy("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    name = forms.CharField(
+        label=_lazy("Full name"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_lazy("Phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    address_line1 = forms.CharField(
+        label=_lazy("Address"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    address_line2 = forms.CharField(
+        label=_lazy("Address line 2 (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    city = forms.CharField(
+        label=_lazy("City"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    region = forms.CharField(
+        label=_lazy("Province or region"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    )
+    postcode = forms.CharField(
+        label=_lazy("Postcode"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    country = forms.ChoiceField(label=_lazy("Country"), choices=COUNTRIES, initial="CN")
+    payment_method = forms.ChoiceField(
+        label=_lazy("Payment"),
+        choices=[(code, provider.label) for code, provider in PROVIDERS.items()],
+        initial="cod",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_lazy("Note for the workshop (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    checkout_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = re.sub(r"\D", "", phone)
+        if not 6 <= len(digits) <= 15 or not re.fullmatch(r"[+\d][\d\s().-]*", phone):
+            raise ValidationError(
+                _("Enter a phone number the courier can call, e.g. +86 138 0000 0000.")
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        postcode = (cleaned.get("postcode") or "").strip().upper()
+        country = cleaned.get("country")
+        if postcode and country:
+            pattern, example = POSTCODE_RULES.get(country, (r"[A-Z0-9][A-Z0-9 -]{1,9}", ""))
+            if not re.fullmatch(pattern, postcode, flags=re.IGNORECASE):
+                self.add_error(
+                    "postcode",
+                    _("This is not a postcode for that country%(hint)s.")
+                    % {"hint": f" ({example})" if example else ""},
+                )
+            else:
+                cleaned["postcode"] = postcode
+        return cleaned

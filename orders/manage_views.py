@@ -1,0 +1,167 @@
+"""The owner's order pages under /manage/orders/."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import owner_required
+
+from . import services
+from .manage_forms import CancelForm, OrderFilterForm, ShipForm
+from .models import Order
+from .selectors import orders_for_staff
+
+
+def _filters(request) -> tuple[OrderFilterForm, dict]:
+    form = OrderFilterForm(request.GET or None)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+@owner_required
+def order_list(request):
+    form, filters = _filters(request)
+    page = Paginator(orders_for_staff(filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "orders/manage/order_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#order-table"
+    to_ship = (
+        Order.objects.filter(status=Order.Status.PAID).count()
+        + Order.objects.filter(status=Order.Status.PLACED, payment_method="cod").count()
+    )
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "query": query.urlencode(), "to_ship": to_ship},
+    )
+
+
+@owner_required
+def order_export(request):
+    _, filters = _filters(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "number",
+            "placed_at",
+            "status",
+            "payment_method",
+            "payment_state",
+            "email",
+            "name",
+            "city",
+            "country",
+            "currency",
+            "subtotal",
+            "shipping",
+            "total",
+            "carrier",
+            "tracking_number",
+        ]
+    )
+    for order in orders_for_staff(filters).iterator():
+        row = [
+            order.number,
+            order.placed_at.isoformat(),
+            order.status,
+            order.payment_method,
+            order.payment_state,
+            order.email,
+            order.name,
+            order.city,
+            order.country,
+            order.currency,
+            order.subtotal,
+            order.shipping_cost,
+            order.total,
+            order.carrier,
+            order.tracking_number,
+        ]
+        writer.writerow(
+            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="orders-{timezone.localdate().isoformat()}.csv"'
+    )
+    return response
+
+
+def _detail_context(order: Order, **extra) -> dict:
+    return {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "events": list(order.events.select_related("actor")),
+        "ship_form": extra.pop("ship_form", None) or ShipForm(),
+        "cancel_form": extra.pop("cancel_form", None) or CancelForm(),
+        **extra,
+    }
+
+
+@owner_required
+def order_detail(request, pk: int):
+    order = get_object_or_404(Order, pk=pk)
+    return render(request, "orders/manage/order_detail.html", _detail_context(order))
+
+
+@owner_required
+@require_POST
+def order_action(request, pk: int, action: str):
+    """One of mark_paid, ship, deliver, cancel. Refusals come back as a message, nothing changed."""
+    order = get_object_or_404(Order, pk=pk)
+    forms_in_error = {}
+    try:
+        if action == "paid":
+            services.mark_paid(order, acting_user=request.user)
+            done = _("Marked paid.")
+        elif action == "ship":
+            form = ShipForm(request.POST)
+            if not form.is_valid():
+                forms_in_error["ship_form"] = form
+                raise services.OrderError(_("Give the carrier and the tracking number."))
+            services.mark_shipped(order, acting_user=request.user, **form.cleaned_data)
+            done = _("Marked shipped; the buyer is emailed.")
+        elif action == "deliver":
+            services.mark_delivered(order, acting_user=request.user)
+            done = _("Marked delivered.")
+        elif action == "cancel":
+            form = CancelForm(request.POST)
+            if not form.is_valid():
+                forms_in_error["cancel_form"] = form
+                raise services.OrderError(_("Give a reason for the cancellation."))
+            services.cancel_order(
+                order, reason=form.cleaned_data["reason"], acting_user=request.user
+            )
+            done = _("Cancelled; the stock is back on sale.")
+        else:
+            raise services.OrderError(_("Unknown action."))
+    except services.OrderError as error:
+        order.refresh_from_db()
+        messages.error(request, str(error))
+        return render(
+            request,
+            "orders/manage/order_detail.html",
+            _detail_context(order, **forms_in_error),
+            status=409,
+        )
+    messages.success(request, done)
+    return redirect("orders_manage:order_detail", pk=order.pk)
+
+
+@owner_required
+def packing_slip(request, pk: int):
+    order = get_object_or_404(Order, pk=pk)
+    return render(
+        request,
+        "orders/manage/packing_slip.html",
+        {"order": order, "lines": list(order.lines.all())},
+    )

@@ -1,0 +1,310 @@
+"""Order workflows: one function per step, each atomic, guarded and written to the timeline.
+
+Emails and cache bumps are queued with transaction.on_commit, so nothing leaves the process
+for a change that rolled back.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shop.cache import bump_catalogue_version
+from shop.models import Product, ShopProfile, Variant
+
+from .models import Order, OrderEvent, OrderLine
+from .payments import PROVIDERS
+from .pricing import quote
+from .signals import order_delivered
+
+
+class OrderError(Exception):
+    """Base of the errors an order workflow raises; the message is for a person."""
+
+
+class InvalidTransition(OrderError):
+    """The order is not in a state that allows this step."""
+
+
+class OutOfStock(OrderError):
+    """Not enough stock for a line; `variant` and `available` say which and how many."""
+
+    def __init__(self, message: str, *, variant_id: int, available: int):
+        super().__init__(message)
+        self.variant_id = variant_id
+        self.available = available
+
+
+class EmptyCart(OrderError):
+    pass
+
+
+@dataclass(frozen=True)
+class Buyer:
+    email: str
+    name: str
+    phone: str
+    address_line1: str
+    city: str
+    postcode: str
+    country: str = "CN"
+    address_line2: str = ""
+    region: str = ""
+    note: str = ""
+
+
+def _queue_email(order: Order, kind: str) -> None:
+    from .tasks import send_order_email
+
+    transaction.on_commit(lambda: send_order_email.delay(order.pk, kind))
+
+
+def _event(order: Order, kind: str, *, actor=None, note: str = "", public: bool = True) -> None:
+    OrderEvent.objects.create(order=order, kind=kind, actor=actor, note=note, public=public)
+
+
+@transaction.atomic
+def place_order(
+    items: dict[int, int],
+    buyer: Buyer,
+    *,
+    payment_method: str,
+    checkout_key: str,
+    customer=None,
+) -> Order:
+    """Turn cart items (variant id -> quantity) into an order, taking the stock.
+
+    Guarantees: prices come from the database; stock is taken with a conditional update
+    (stock >= quantity), so it never goes below zero and of two buyers of the last unit exactly
+    one succeeds; the same `checkout_key` twice returns the first order instead of a second.
+    Raises EmptyCart, OutOfStock (nothing taken) or OrderError for an unknown payment method.
+    """
+    existing = Order.objects.filter(checkout_key=checkout_key).first()
+    if existing is not None:
+        return existing
+    if payment_method not in PROVIDERS:
+        raise OrderError(_("Choose a payment method."))
+    items = {int(k): int(q) for k, q in items.items() if int(q) > 0}
+    if not items:
+        raise EmptyCart(_("Your cart is empty."))
+    shop = ShopProfile.load()
+    try:
+        with transaction.atomic():
+            lines = []
+            # Variant order is fixed so that two orders never wait on each other's rows.
+            for variant_id in sorted(items):
+                quantity = items[variant_id]
+                taken = Variant.objects.filter(
+                    pk=variant_id,
+                    is_active=True,
+                    product__status=Product.Status.ACTIVE,
+                    stock__gte=quantity,
+                ).update(stock=F("stock") - quantity)
+                variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
+                if not taken:
+                    on_sale = (
+                        variant is not None
+                        and variant.is_active
+                        and variant.product.status == Product.Status.ACTIVE
+                    )
+                    available = variant.stock if on_sale else 0
+                    label = (
+                        f"{variant.product.name} ({variant.size}, {variant.colour})"
+                        if variant
+                        else ""
+                    )
+                    if available == 0:
+                        message = _("Sorry, %(item)s just sold out.") % {"item": label}
+                    else:
+                        message = _("Sorry, only %(n)s of %(item)s left.") % {
+                            "n": available,
+                            "item": label,
+                        }
+                    raise OutOfStock(message, variant_id=variant_id, available=available)
+                lines.append((variant, quantity))
+            prices = quote([(v.unit_price, q) for v, q in lines], shop)
+            order = Order.objects.create(
+                checkout_key=checkout_key,
+                customer=customer if customer is not None and customer.is_authenticated else None,
+                email=buyer.email.strip().lower(),
+                name=buyer.name,
+                phone=buyer.phone,
+                address_line1=buyer.address_line1,
+                address_line2=buyer.address_line2,
+                city=buyer.city,
+                region=buyer.region,
+                postcode=buyer.postcode,
+                country=buyer.country,
+                note=buyer.note,
+                payment_method=payment_method,
+                currency=shop.currency,
+                subtotal=prices.subtotal,
+                shipping_cost=prices.shipping,
+                total=prices.total,
+            )
+            order.number = f"{timezone.localdate().year}-{order.pk:06d}"
+            order.save(update_fields=["number"])
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    variant=variant,
+                    product=variant.product,
+                    product_name=variant.product.name,
+                    size=variant.size,
+                    colour=variant.colour,
+                    sku=variant.sku,
+                    unit_price=variant.unit_price,
+                    quantity=quantity,
+                    line_total=variant.unit_price * quantity,
+                )
+                for variant, quantity in lines
+            )
+            _event(order, OrderEvent.Kind.PLACED)
+    except IntegrityError:
+        # A double submit raced us to the same checkout key: the first one's order stands.
+        existing = Order.objects.filter(checkout_key=checkout_key).first()
+        if existing is None:
+            raise
+        return existing
+    _queue_email(order, "placed")
+    transaction.on_commit(bump_catalogue_version)
+    return order
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+@transaction.atomic
+def mark_paid(order: Order, *, acting_user=None) -> Order:
+    """Record the payment of a placed order. Raises InvalidTransition otherwise."""
+    order = _locked(order)
+    if order.status != Order.Status.PLACED or order.payment_state != Order.PaymentState.PENDING:
+        raise InvalidTransition(_("Only a placed, unpaid order can be marked paid."))
+    order.status = Order.Status.PAID
+    order.payment_state = Order.PaymentState.PAID
+    order.paid_at = timezone.now()
+    order.save(update_fields=["status", "payment_state", "paid_at"])
+    _event(order, OrderEvent.Kind.PAID, actor=acting_user)
+    return order
+
+
+@transaction.atomic
+def mark_shipped(
+    order: Order, *, carrier: str, tracking_number: str, tracking_url: str = "", acting_user=None
+) -> Order:
+    """Hand the order to a carrier. Needs a paid order, or a placed cash-on-delivery one.
+
+    Raises InvalidTransition otherwise; emails the buyer after commit.
+    """
+    order = _locked(order)
+    provider = order.payment_provider
+    allowed = order.status == Order.Status.PAID or (
+        order.status == Order.Status.PLACED and not provider.pay_before_shipping
+    )
+    if not allowed:
+        if order.status == Order.Status.PLACED:
+            raise InvalidTransition(
+                _("This order waits for its bank transfer: mark it paid first.")
+            )
+        raise InvalidTransition(
+            _("A %(status)s order cannot be shipped.")
+            % {"status": order.get_status_display().lower()}
+        )
+    if not carrier.strip() or not tracking_number.strip():
+        raise OrderError(_("Give the carrier and the tracking number."))
+    order.status = Order.Status.SHIPPED
+    order.carrier = carrier.strip()
+    order.tracking_number = tracking_number.strip()
+    order.tracking_url = tracking_url.strip()
+    order.shipped_at = timezone.now()
+    order.save(update_fields=["status", "carrier", "tracking_number", "tracking_url", "shipped_at"])
+    _event(
+        order,
+        OrderEvent.Kind.SHIPPED,
+        actor=acting_user,
+        note=f"{order.carrier} {order.tracking_number}",
+    )
+    _queue_email(order, "shipped")
+    return order
+
+
+@transaction.atomic
+def mark_delivered(order: Order, *, acting_user=None, assumed: bool = False) -> Order:
+    """Record delivery of a shipped order and send `order_delivered` in this transaction.
+
+    With `assumed`, the order was shipped long ago with no word (see assume_delivered).
+    Cash on delivery counts as paid. Raises InvalidTransition unless the order was shipped.
+    """
+    order = _locked(order)
+    if order.status != Order.Status.SHIPPED:
+        raise InvalidTransition(_("Only a shipped order can be marked delivered."))
+    order.status = Order.Status.DELIVERED
+    order.delivered_at = timezone.now()
+    order.delivery_assumed = assumed
+    fields = ["status", "delivered_at", "delivery_assumed"]
+    if (
+        order.payment_provider.paid_on_delivery
+        and order.payment_state == Order.PaymentState.PENDING
+    ):
+        order.payment_state = Order.PaymentState.PAID
+        order.paid_at = order.delivered_at
+        fields += ["payment_state", "paid_at"]
+    order.save(update_fields=fields)
+    kind = OrderEvent.Kind.ASSUMED_DELIVERED if assumed else OrderEvent.Kind.DELIVERED
+    _event(order, kind, actor=acting_user)
+    order_delivered.send(sender=Order, order=order, assumed=assumed)
+    if not assumed:
+        _queue_email(order, "delivered")
+    return order
+
+
+@transaction.atomic
+def cancel_order(order: Order, *, reason: str, acting_user=None) -> Order:
+    """Cancel an order that has not shipped and put its stock back.
+
+    A paid order is left with a refund due. Raises InvalidTransition once shipped.
+    """
+    order = _locked(order)
+    if order.status not in (Order.Status.PLACED, Order.Status.PAID):
+        raise InvalidTransition(
+            _("A %(status)s order cannot be cancelled.")
+            % {"status": order.get_status_display().lower()}
+        )
+    if not reason.strip():
+        raise OrderError(_("Give a reason for the cancellation."))
+    for line in order.lines.exclude(variant=None):
+        Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+    order.status = Order.Status.CANCELLED
+    order.cancel_reason = reason.strip()
+    order.cancelled_at = timezone.now()
+    fields = ["status", "cancel_reason", "cancelled_at"]
+    if order.payment_state == Order.PaymentState.PAID:
+        order.payment_state = Order.PaymentState.REFUND_DUE
+        fields.append("payment_state")
+    order.save(update_fields=fields)
+    _event(order, OrderEvent.Kind.CANCELLED, actor=acting_user, note=order.cancel_reason)
+    _queue_email(order, "cancelled")
+    transaction.on_commit(bump_catalogue_version)
+    return order
+
+
+def assume_delivered(*, days: int, now=None) -> int:
+    """Mark delivered, as assumed, each order shipped more than `days` ago with no word.
+
+    Each order is its own transaction, so one failure does not hold back the rest; running it
+    twice does nothing more. Returns how many orders it marked.
+    """
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=days)
+    marked = 0
+    for order in Order.objects.filter(status=Order.Status.SHIPPED, shipped_at__lt=cutoff).only(
+        "pk"
+    ):
+        try:
+            mark_delivered(order, assumed=True)
+            marked += 1
+        except InvalidTransition:
+            continue  # delivered by staff in the meantime
+    return marked

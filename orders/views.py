@@ -1,0 +1,208 @@
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shop.models import ShopProfile
+
+from . import services
+from .cart import Cart, CartError
+from .forms import AddToCartForm, CheckoutForm, QuantityForm
+from .models import Order
+from .payments import PROVIDERS
+from .pricing import quote
+
+
+def _cart_context(cart: Cart) -> dict:
+    lines = cart.lines()
+    prices = quote([(line.unit_price, line.quantity) for line in lines], ShopProfile.load())
+    return {
+        "lines": lines,
+        "quote": prices,
+        "cart_count": len(cart),
+        "blocked": any(line.short_by for line in lines),
+    }
+
+
+@require_POST
+def cart_add(request):
+    """Add a size and colour to the cart. htmx gets the cart count and a message back."""
+    form = AddToCartForm(request.POST)
+    cart = Cart(request.session)
+    error = added = None
+    if form.is_valid():
+        try:
+            added = cart.add(form.cleaned_data["variant"], form.cleaned_data["quantity"])
+        except CartError as exc:
+            error = str(exc)
+    else:
+        error = " ".join(m for errors in form.errors.values() for m in errors)
+    if request.htmx:
+        return render(
+            request,
+            "orders/cart_added.html",
+            {"error": error, "added": added, "cart_count": len(cart)},
+            status=200 if error is None else 422,
+        )
+    if error:
+        messages.error(request, error)
+        return redirect(request.POST.get("next") or "orders:cart")
+    messages.success(
+        request,
+        _("Added %(item)s to your cart.")
+        % {"item": f"{added.product.name} ({added.size}, {added.colour})"},
+    )
+    return redirect("orders:cart")
+
+
+def cart_detail(request):
+    cart = Cart(request.session)
+    return render(request, "orders/cart.html", _cart_context(cart))
+
+
+@require_POST
+def cart_update(request, variant_id: int):
+    cart = Cart(request.session)
+    form = QuantityForm(request.POST)
+    error = None
+    if request.POST.get("remove"):
+        quantity = 0
+    elif form.is_valid():
+        quantity = form.cleaned_data["quantity"]
+    else:
+        quantity = None
+        error = _("Choose a quantity from 0 to 20.")
+    if quantity is not None:
+        try:
+            cart.set_quantity(variant_id, quantity)
+        except CartError as exc:
+            error = str(exc)
+    context = {**_cart_context(cart), "error": error, "error_variant": variant_id}
+    if request.htmx:
+        return render(
+            request, "orders/cart.html#cart-body", context, status=200 if error is None else 422
+        )
+    if error:
+        messages.error(request, error)
+    return redirect("orders:cart")
+
+
+def checkout(request):
+    cart = Cart(request.session)
+    context = _cart_context(cart)
+    if not context["lines"]:
+        messages.error(request, _("Your cart is empty: add a garment first."))
+        return redirect("orders:cart")
+    if request.method == "POST":
+        form = CheckoutForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            buyer = services.Buyer(
+                **{
+                    k: data[k]
+                    for k in (
+                        "email",
+                        "name",
+                        "phone",
+                        "address_line1",
+                        "address_line2",
+                        "city",
+                        "region",
+                        "postcode",
+                        "country",
+                        "note",
+                    )
+                }
+            )
+            try:
+                order = services.place_order(
+                    {int(k): q for k, q in cart.items.items()},
+                    buyer,
+                    payment_method=data["payment_method"],
+                    checkout_key=data["checkout_key"],
+                    customer=request.user,
+                )
+            except services.OrderError as exc:
+                # The cart is kept, so the buyer can change it and try again.
+                form.add_error(None, str(exc))
+            else:
+                cart.clear()
+                request.session["last_order"] = order.tracking_token
+                return redirect("orders:thanks", token=order.tracking_token)
+        status = 422
+    else:
+        initial = {
+            "checkout_key": secrets.token_urlsafe(24),
+            "payment_method": "cod",
+            "country": "CN",
+        }
+        if request.user.is_authenticated:
+            initial.update(email=request.user.email, name=request.user.get_full_name())
+        form = CheckoutForm(initial=initial)
+        status = 200
+    context.update(form=form, providers=PROVIDERS, shop_profile=ShopProfile.load())
+    return render(request, "orders/checkout.html", context, status=status)
+
+
+def order_thanks(request, token: str):
+    order = get_object_or_404(Order, tracking_token=token)
+    return render(
+        request,
+        "orders/thanks.html",
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+            "tracking_url": request.build_absolute_uri(order.get_absolute_url()),
+        },
+    )
+
+
+def order_tracking(request, token: str):
+    """The buyer's private page, reached only by its secret link; a wrong token is a 404."""
+    order = Order.objects.filter(tracking_token=token).prefetch_related("lines").first()
+    if order is None:
+        raise Http404("No such order.")
+    events = order.events.filter(public=True)
+    return render(
+        request,
+        "orders/tracking.html",
+        {
+            "order": order,
+            "events": list(events),
+            "lines": list(order.lines.all()),
+            "steps": _steps(order),
+            "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+        },
+    )
+
+
+def _steps(order: Order) -> list[dict]:
+    """The buyer's progress bar: placed -> (paid) -> shipped -> delivered."""
+    steps = [("placed", _("Placed"), order.placed_at)]
+    if order.payment_provider.pay_before_shipping:
+        steps.append(("paid", _("Paid"), order.paid_at))
+    steps += [
+        ("shipped", _("Shipped"), order.shipped_at),
+        ("delivered", _("Delivered"), order.delivered_at),
+    ]
+    return [{"key": k, "label": label, "at": at, "done": at is not None} for k, label, at in steps]
+
+
+@login_required
+def my_orders(request):
+    orders = list(customer_orders_queryset(request.user).order_by("-placed_at")[:100])
+    return render(request, "orders/my_orders.html", {"orders": orders})
+
+
+def customer_orders_queryset(user):
+    """A signed-in customer's orders: their own, and guest orders under their confirmed email."""
+    condition = Q(customer=user)
+    if user.email_confirmed_at:
+        condition |= Q(email__iexact=user.email)
+    return Order.objects.filter(condition).prefetch_related("lines")

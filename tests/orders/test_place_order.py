@@ -1,0 +1,113 @@
+from decimal import Decimal
+
+import pytest
+
+from orders import services
+from orders.models import Order, OrderEvent
+from shop.models import Product, ShopProfile
+
+from ..factories import ProductFactory, VariantFactory
+from .helpers import place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop():
+    profile = ShopProfile.load()
+    profile.shipping_flat_rate = Decimal("15.00")
+    profile.free_shipping_over = Decimal("299.00")
+    profile.currency = "CNY"
+    profile.save()
+    return profile
+
+
+def test_place_order_snapshots_lines_takes_stock_and_prices_from_database(shop):
+    product = ProductFactory(name="Linen shirt", price=Decimal("100.00"))
+    m = VariantFactory(product=product, size="M", colour="Navy", stock=5, sku="LS-M")
+    l_ = VariantFactory(
+        product=product, size="L", colour="Navy", stock=1, sku="LS-L", price=Decimal("120.00")
+    )
+    order = place({m: 1, l_: 1})
+    assert order.number.endswith(f"-{order.pk:06d}")
+    assert order.email == "buyer@example.com"
+    assert (order.subtotal, order.shipping_cost, order.total) == (
+        Decimal("220.00"),
+        Decimal("15.00"),
+        Decimal("235.00"),
+    )
+    assert order.currency == "CNY" and order.status == Order.Status.PLACED
+    lines = {line.sku: line for line in order.lines.all()}
+    assert (
+        lines["LS-L"].unit_price == Decimal("120.00")
+        and lines["LS-L"].product_name == "Linen shirt"
+    )
+    m.refresh_from_db()
+    l_.refresh_from_db()
+    assert (m.stock, l_.stock) == (4, 0)
+    assert list(order.events.values_list("kind", flat=True)) == [OrderEvent.Kind.PLACED]
+    # The snapshot survives a later change to the product.
+    product.name = "Renamed"
+    product.save()
+    assert order.lines.get(sku="LS-M").product_name == "Linen shirt"
+
+
+def test_free_delivery_from_the_threshold(shop):
+    variant = VariantFactory(product=ProductFactory(price=Decimal("299.00")), stock=3)
+    order = place({variant: 1})
+    assert order.shipping_cost == Decimal("0.00") and order.total == Decimal("299.00")
+
+
+def test_the_same_checkout_key_makes_one_order(shop):
+    variant = VariantFactory(stock=5)
+    first = place({variant: 2}, key="same-key")
+    second = place({variant: 2}, key="same-key")
+    assert first.pk == second.pk
+    assert Order.objects.count() == 1
+    variant.refresh_from_db()
+    assert variant.stock == 3
+
+
+def test_not_enough_stock_takes_nothing(shop):
+    plenty = VariantFactory(stock=10)
+    scarce = VariantFactory(stock=1)
+    with pytest.raises(services.OutOfStock) as error:
+        place({plenty: 2, scarce: 2})
+    assert "only 1" in str(error.value)
+    plenty.refresh_from_db()
+    scarce.refresh_from_db()
+    assert (plenty.stock, scarce.stock) == (10, 1)
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: VariantFactory(stock=5, is_active=False),
+        lambda: VariantFactory(stock=5, product=ProductFactory(status=Product.Status.ARCHIVED)),
+        lambda: VariantFactory(stock=0),
+    ],
+    ids=["inactive-variant", "archived-product", "sold-out"],
+)
+def test_variants_not_on_sale_cannot_be_ordered(shop, make):
+    variant = make()
+    with pytest.raises(services.OutOfStock, match="sold out"):
+        place({variant: 1})
+    assert Order.objects.count() == 0
+
+
+def test_unknown_variant_and_empty_cart_and_unknown_payment(shop):
+    with pytest.raises(services.OutOfStock):
+        place({999999: 1})
+    with pytest.raises(services.EmptyCart):
+        place({})
+    with pytest.raises(services.OrderError):
+        place({VariantFactory(stock=1): 1}, payment_method="bitcoin")
+    assert Order.objects.count() == 0
+
+
+def test_tracking_tokens_are_long_and_distinct(shop):
+    variant = VariantFactory(stock=5)
+    a, b = place({variant: 1}), place({variant: 1})
+    assert a.tracking_token != b.tracking_token
+    assert len(a.tracking_token) >= 32
