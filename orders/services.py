@@ -96,20 +96,23 @@ def place_order(
             # Variant order is fixed so that two orders never wait on each other's rows.
             for variant_id in sorted(items):
                 quantity = items[variant_id]
-                taken = Variant.objects.filter(
-                    pk=variant_id,
-                    is_active=True,
-                    product__status=Product.Status.ACTIVE,
-                    stock__gte=quantity,
-                ).update(stock=F("stock") - quantity)
                 variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
+                on_sale = (
+                    variant is not None
+                    and variant.is_active
+                    and variant.product.status == Product.Status.ACTIVE
+                )
+                # The condition names only this row's columns, so PostgreSQL re-checks it
+                # after waiting for a concurrent buyer's lock (a join would be checked on a
+                # stale snapshot and let the stock go negative).
+                taken = on_sale and Variant.objects.filter(
+                    pk=variant_id, is_active=True, stock__gte=quantity
+                ).update(stock=F("stock") - quantity)
                 if not taken:
-                    on_sale = (
-                        variant is not None
-                        and variant.is_active
-                        and variant.product.status == Product.Status.ACTIVE
-                    )
-                    available = variant.stock if on_sale else 0
+                    available = 0
+                    if on_sale:
+                        variant.refresh_from_db(fields=["stock"])
+                        available = variant.stock
                     label = (
                         f"{variant.product.name} ({variant.size}, {variant.colour})"
                         if variant

@@ -1,0 +1,130 @@
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from orders.models import Order
+
+from ..factories import VariantFactory
+from .helpers import BUYER, place
+
+pytestmark = pytest.mark.django_db
+
+
+def action(client, order, name, data=None):
+    return client.post(reverse("orders_manage:order_action", args=[order.pk, name]), data or {})
+
+
+def test_staff_pages_refuse_anonymous_customer_and_support(client, customer, support_user):
+    order = place({VariantFactory(stock=2): 1})
+    urls = [
+        reverse("orders_manage:order_list"),
+        reverse("orders_manage:order_export"),
+        reverse("orders_manage:order_detail", args=[order.pk]),
+        reverse("orders_manage:packing_slip", args=[order.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302
+    assert (
+        action(client, order, "ship", {"carrier": "x", "tracking_number": "y"}).status_code == 302
+    )
+    for user in (customer, support_user):
+        client.force_login(user)
+        for url in urls:
+            assert client.get(url).status_code == 403, url
+        assert action(client, order, "cancel", {"reason": "x"}).status_code == 403
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+
+
+def test_owner_ships_and_delivers_with_emails(
+    owner_client, owner, django_capture_on_commit_callbacks
+):
+    order = place({VariantFactory(stock=2): 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = action(
+            owner_client,
+            order,
+            "ship",
+            {
+                "carrier": "SF Express",
+                "tracking_number": "SF99",
+                "tracking_url": "https://sf.example/SF99",
+            },
+        )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_number) == ("shipped", "SF Express", "SF99")
+    with django_capture_on_commit_callbacks(execute=True):
+        action(owner_client, order, "deliver")
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    subjects = [m.subject for m in mail.outbox]
+    assert any("on its way" in s for s in subjects) and any("was delivered" in s for s in subjects)
+    shipped = next(m for m in mail.outbox if "on its way" in m.subject)
+    assert "SF99" in shipped.body and order.get_absolute_url() in shipped.body
+    page = owner_client.get(reverse("orders_manage:order_detail", args=[order.pk])).content.decode()
+    assert "Shipped" in page and owner.get_full_name() in page
+
+
+def test_illegal_move_in_the_browser_gets_a_message(owner_client):
+    order = place({VariantFactory(stock=2): 1})
+    response = action(owner_client, order, "deliver")
+    assert response.status_code == 409
+    assert "Only a shipped order can be marked delivered" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+
+
+def test_ship_without_tracking_number_is_refused(owner_client):
+    order = place({VariantFactory(stock=2): 1})
+    response = action(owner_client, order, "ship", {"carrier": "SF"})
+    assert response.status_code == 409
+    assert "This field is required" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+
+
+def test_cancel_with_reason_restocks(owner_client):
+    variant = VariantFactory(stock=2)
+    order = place({variant: 2})
+    action(owner_client, order, "cancel", {"reason": "Out of fabric"})
+    variant.refresh_from_db()
+    order.refresh_from_db()
+    assert (order.status, variant.stock) == ("cancelled", 2)
+
+
+def test_list_filters_search_and_export(owner_client):
+    from dataclasses import replace
+
+    a = place({VariantFactory(stock=2): 1})
+    b = place(
+        {VariantFactory(stock=2): 1}, buyer=replace(BUYER, email="li@example.com", name="Li Na")
+    )
+    Order.objects.filter(pk=b.pk).update(status="cancelled")
+    html = owner_client.get(
+        reverse("orders_manage:order_list"), {"q": "li@example"}
+    ).content.decode()
+    assert b.number in html and a.number not in html
+    html = owner_client.get(reverse("orders_manage:order_list"), {"q": a.number}).content.decode()
+    assert a.number in html and b.number not in html
+    html = owner_client.get(
+        reverse("orders_manage:order_list"), {"status": "cancelled"}
+    ).content.decode()
+    assert b.number in html and a.number not in html
+    html = owner_client.get(
+        reverse("orders_manage:order_list"),
+        {"placed_from": "2000-01-01", "placed_to": "2000-01-02"},
+    ).content.decode()
+    assert a.number not in html and "No order matches" in html
+    export = owner_client.get(reverse("orders_manage:order_export"), {"status": "cancelled"})
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert [r["number"] for r in rows] == [b.number]
+
+
+def test_packing_slip_lists_skus_and_address(owner_client):
+    order = place({VariantFactory(stock=2, sku="PS-1"): 2})
+    html = owner_client.get(reverse("orders_manage:packing_slip", args=[order.pk])).content.decode()
+    assert "PS-1" in html and "12 Riverside Road" in html and order.number in html
