@@ -6,11 +6,13 @@ from django.views.static import serve
 from shop import views as shop_views
 
 urlpatterns = [
+    path("", include("reviews.urls")),
     path("", include("shop.urls")),
     path("", include("orders.urls")),
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
     path("manage/orders/", include("orders.manage_urls")),
+    path("manage/reviews/", include("reviews.manage_urls")),
     path("healthz", shop_views.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
 ]

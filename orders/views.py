@@ -163,23 +163,23 @@ def order_thanks(request, token: str):
     )
 
 
-def order_tracking(request, token: str):
-    """The buyer's private page, reached only by its secret link; a wrong token is a 404."""
+def tracking_context(token: str) -> dict:
+    """What the buyer's private order page shows; raises Http404 for a wrong token."""
     order = Order.objects.filter(tracking_token=token).prefetch_related("lines").first()
     if order is None:
         raise Http404("No such order.")
-    events = order.events.filter(public=True)
-    return render(
-        request,
-        "orders/tracking.html",
-        {
-            "order": order,
-            "events": list(events),
-            "lines": list(order.lines.all()),
-            "steps": _steps(order),
-            "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
-        },
-    )
+    return {
+        "order": order,
+        "events": list(order.events.filter(public=True)),
+        "lines": list(order.lines.all()),
+        "steps": _steps(order),
+        "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+    }
+
+
+def order_tracking(request, token: str):
+    """The buyer's private page, reached only by its secret link; a wrong token is a 404."""
+    return render(request, "orders/tracking.html", tracking_context(token))
 
 
 def _steps(order: Order) -> list[dict]:

@@ -78,24 +78,23 @@ def product_list(request):
     )
 
 
-@require_GET
-def product_detail(request, slug: str):
+def product_page_context(slug: str) -> dict:
+    """What the product page shows; raises Http404. The reviews app adds its part to this."""
     try:
         product = product_for_page(slug)
     except Product.DoesNotExist:
         raise Http404("No such product.")
-    picker = variant_picker(product)
-    total_stock = sum(v.stock for v in product.offered_variants)
-    return render(
-        request,
-        "shop/product_detail.html",
-        {
-            "product": product,
-            "images": list(product.images.all()),
-            "picker": picker,
-            "total_stock": total_stock,
-        },
-    )
+    return {
+        "product": product,
+        "images": list(product.images.all()),
+        "picker": variant_picker(product),
+        "total_stock": sum(v.stock for v in product.offered_variants),
+    }
+
+
+@require_GET
+def product_detail(request, slug: str):
+    return render(request, "shop/product_detail.html", product_page_context(slug))
 
 
 def healthz(request):

@@ -214,3 +214,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# ---------------------------------------------------------------- reviews
+REVIEW_LINK_DAYS = int(os.environ.get("REVIEW_LINK_DAYS", "180"))
+REVIEW_EDIT_DAYS = int(os.environ.get("REVIEW_EDIT_DAYS", "30"))
+# Bayesian ranking: a product's mean is pulled toward this prior as if it had this many reviews.
+REVIEW_PRIOR_MEAN = float(os.environ.get("REVIEW_PRIOR_MEAN", "3.5"))
+REVIEW_PRIOR_WEIGHT = int(os.environ.get("REVIEW_PRIOR_WEIGHT", "10"))
+REVIEW_PAGE_SIZE = 10
+HELPFUL_VOTES_PER_MINUTE = int(os.environ.get("HELPFUL_VOTES_PER_MINUTE", "20"))

@@ -1,0 +1,81 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from shop.forms import ImagesField
+
+from .models import Fit, HideReason
+
+RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_lazy("Rating"),
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _lazy("Choose from 1 to 5 stars.")},
+    )
+    fit = forms.ChoiceField(
+        label=_lazy("How does it fit?"), choices=Fit.choices, widget=forms.RadioSelect
+    )
+    title = forms.CharField(label=_lazy("Title"), max_length=120)
+    body = forms.CharField(
+        label=_lazy("Your review"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    display_name = forms.CharField(label=_lazy("Shown as"), max_length=60)
+    height_cm = forms.IntegerField(
+        label=_lazy("Your height in cm (optional)"), min_value=100, max_value=230, required=False
+    )
+    usual_size = forms.CharField(
+        label=_lazy("Your usual size (optional)"), max_length=20, required=False
+    )
+    photos = ImagesField(label=_lazy("Photos (up to 4, optional)"), required=False)
+
+    def __init__(self, *args, max_photos: int = 4, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_photos = max_photos
+
+    def clean_photos(self):
+        photos = self.cleaned_data.get("photos") or []
+        if len(photos) > self.max_photos:
+            raise ValidationError(_("At most %(n)s photos.") % {"n": self.max_photos})
+        return photos
+
+    def has_started(self) -> bool:
+        """Whether the buyer filled anything in this line's section (empty sections are skipped)."""
+        names = ("rating", "fit", "title", "body")
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in names)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_lazy("Public reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class HideForm(forms.Form):
+    reason = forms.ChoiceField(label=_lazy("Policy reason"), choices=HideReason.choices)
+    note = forms.CharField(
+        label=_lazy("Note for the log (optional)"), max_length=300, required=False
+    )
+
+
+class ReviewListFilter(forms.Form):
+    SORTS = [
+        ("newest", _lazy("Newest")),
+        ("highest", _lazy("Highest")),
+        ("lowest", _lazy("Lowest")),
+        ("helpful", _lazy("Most helpful")),
+    ]
+    stars = forms.TypedChoiceField(
+        choices=[("", "")] + [(n, n) for n in range(1, 6)],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    photos = forms.BooleanField(required=False)
+    size = forms.CharField(max_length=20, required=False)
+    sort = forms.ChoiceField(choices=SORTS, required=False)

@@ -1,0 +1,130 @@
+"""The owner's review pages: every review, replies in place, hiding only for policy reasons."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import owner_required
+from shop.models import Product
+
+from . import services
+from .forms import HideForm, ReplyForm
+from .models import HideReason, Review
+
+
+def _reviews(params) -> tuple:
+    reviews = Review.objects.select_related("product", "reply", "order_line__order").order_by(
+        "-created_at", "-id"
+    )
+    filters = {k: params.get(k, "") for k in ("rating", "replied", "photos", "product", "status")}
+    if filters["rating"] in {"1", "2", "3", "4", "5"}:
+        reviews = reviews.filter(rating=int(filters["rating"]))
+    if filters["replied"] == "yes":
+        reviews = reviews.filter(reply__isnull=False)
+    elif filters["replied"] == "no":
+        reviews = reviews.filter(reply__isnull=True)
+    if filters["photos"] == "yes":
+        reviews = reviews.filter(photo_count__gt=0)
+    if filters["product"].isdigit():
+        reviews = reviews.filter(product_id=int(filters["product"]))
+    if filters["status"] in Review.Status.values:
+        reviews = reviews.filter(status=filters["status"])
+    return reviews, filters
+
+
+@owner_required
+def review_list(request):
+    reviews, filters = _reviews(request.GET)
+    page = Paginator(reviews, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    products = (
+        Product.objects.filter(reviews__isnull=False).distinct().order_by("name").only("id", "name")
+    )
+    template = "reviews/manage/review_list.html"
+    if (
+        request.htmx
+        and not request.htmx.history_restore_request
+        and request.htmx.target == "review-table"
+    ):
+        template += "#review-table"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "products": products,
+            "reasons": HideReason.choices,
+            "unreplied": Review.objects.filter(reply__isnull=True, status="published").count(),
+        },
+    )
+
+
+def _row(request, review, *, error=None, status=200):
+    review = Review.objects.select_related("product", "reply", "order_line__order").get(
+        pk=review.pk
+    )
+    if request.htmx:
+        return render(
+            request,
+            "reviews/manage/review_list.html#review-row",
+            {"review": review, "error": error, "reasons": HideReason.choices},
+            status=status,
+        )
+    if error:
+        messages.error(request, error)
+    return redirect(request.POST.get("next") or "reviews_manage:review_list")
+
+
+@owner_required
+@require_POST
+def reply(request, pk: int):
+    review = get_object_or_404(Review, pk=pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _row(request, review, error=_("Write a reply first."), status=422)
+    services.reply_to_review(review, body=form.cleaned_data["body"], acting_user=request.user)
+    if not request.htmx:
+        messages.success(request, _("Reply published."))
+    return _row(request, review)
+
+
+@owner_required
+@require_POST
+def hide(request, pk: int):
+    review = get_object_or_404(Review, pk=pk)
+    form = HideForm(request.POST)
+    if not form.is_valid():
+        return _row(
+            request,
+            review,
+            error=_(
+                "Choose one of the policy reasons: a review is never hidden for being negative."
+            ),
+            status=422,
+        )
+    try:
+        services.hide_review(
+            review,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        )
+    except services.ReviewError as error:
+        return _row(request, review, error=str(error), status=409)
+    return _row(request, review)
+
+
+@owner_required
+@require_POST
+def unhide(request, pk: int):
+    review = get_object_or_404(Review, pk=pk)
+    try:
+        services.unhide_review(review, acting_user=request.user)
+    except services.ReviewError as error:
+        return _row(request, review, error=str(error), status=409)
+    return _row(request, review)

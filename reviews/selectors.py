@@ -1,0 +1,72 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import Review, ReviewPhoto, ReviewSummary
+
+SORTS = {
+    "newest": ["-created_at", "-id"],
+    "highest": ["-rating", "-created_at", "-id"],
+    "lowest": ["rating", "-created_at", "-id"],
+    "helpful": ["-helpful_count", "-created_at", "-id"],
+}
+
+
+def product_reviews(product_id: int, filters: dict) -> QuerySet[Review]:
+    """Published reviews of a product, filtered and sorted, photos and reply prefetched."""
+    reviews = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
+    if filters.get("stars"):
+        reviews = reviews.filter(rating=filters["stars"])
+    if filters.get("photos"):
+        reviews = reviews.filter(photo_count__gt=0)
+    if filters.get("size"):
+        reviews = reviews.filter(size_bought=filters["size"])
+    return (
+        reviews.order_by(*SORTS.get(filters.get("sort") or "newest", SORTS["newest"]))
+        .select_related("reply")
+        .prefetch_related(
+            Prefetch("photos", queryset=ReviewPhoto.objects.order_by("position", "id"))
+        )
+    )
+
+
+def summary_for(product) -> ReviewSummary:
+    """The product's summary, or an empty one (not saved) when it has no reviews yet."""
+    try:
+        return product.review_summary
+    except ReviewSummary.DoesNotExist:
+        return ReviewSummary(product=product)
+
+
+MIN_FIT_BY_SIZE = 3
+
+
+def fit_by_size(product_id: int) -> list[dict]:
+    """Fit shares per size bought, for sizes with at least MIN_FIT_BY_SIZE reviews."""
+    rows = (
+        Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
+        .values("size_bought")
+        .annotate(
+            n=Count("id"),
+            small=Count("id", filter=Q(fit="small")),
+            large=Count("id", filter=Q(fit="large")),
+        )
+        .filter(n__gte=MIN_FIT_BY_SIZE)
+        .order_by("size_bought")
+    )
+    return [
+        {
+            "size": r["size_bought"],
+            "n": r["n"],
+            "small": round(100 * r["small"] / r["n"]),
+            "large": round(100 * r["large"] / r["n"]),
+        }
+        for r in rows
+    ]
+
+
+def review_sizes(product_id: int) -> list[str]:
+    return list(
+        Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
+        .values_list("size_bought", flat=True)
+        .distinct()
+        .order_by("size_bought")
+    )

@@ -1,0 +1,278 @@
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from orders.views import customer_orders_queryset, tracking_context
+from shop.views import product_page_context
+
+from . import services
+from .forms import ReviewForm, ReviewListFilter
+from .models import Review
+from .selectors import fit_by_size, product_reviews, review_sizes, summary_for
+
+
+# ----------------------------------------------------------------- the product page's reviews
+def _review_list_context(request, product) -> dict:
+    form = ReviewListFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(product_reviews(product.pk, filters), settings.REVIEW_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"review_page": page, "review_filters": filters, "review_query": query.urlencode()}
+
+
+def _json_ld(product, images, summary, reviews, shop) -> str:
+    """schema.org Product with AggregateRating and Review, per Google's review-snippet rules.
+
+    Only about the product (never the shop), only with real published reviews.
+    """
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.description[:500],
+        "image": [settings.SITE_URL.rstrip("/") + image.large.url for image in images[:3]],
+        "brand": {"@type": "Brand", "name": shop.name},
+        "offers": {
+            "@type": "Offer",
+            "price": str(product.price),
+            "priceCurrency": shop.currency,
+            "availability": "https://schema.org/InStock"
+            if any(v.stock for v in product.offered_variants)
+            else "https://schema.org/OutOfStock",
+        },
+    }
+    if summary.count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": f"{summary.mean:.2f}",
+            "reviewCount": summary.count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+        data["review"] = [
+            {
+                "@type": "Review",
+                "author": {"@type": "Person", "name": review.display_name},
+                "datePublished": review.created_at.date().isoformat(),
+                "name": review.title,
+                "reviewBody": review.body,
+                "reviewRating": {
+                    "@type": "Rating",
+                    "ratingValue": review.rating,
+                    "bestRating": 5,
+                    "worstRating": 1,
+                },
+            }
+            for review in reviews
+        ]
+    text = json.dumps(data, ensure_ascii=False)
+    # Inside <script>, "</" or "<!--" in user text must not end the element.
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def product_detail(request, slug: str):
+    """The shop's product page with its verified reviews (DESIGN: /products/<slug>/)."""
+    context = product_page_context(slug)
+    product = context["product"]
+    context.update(_review_list_context(request, product))
+    if (
+        request.htmx
+        and not request.htmx.history_restore_request
+        and request.htmx.target == "review-list"
+    ):
+        return render(request, "reviews/product_detail.html#review-list", context)
+    summary = summary_for(product)
+    context.update(
+        summary=summary,
+        fit=summary.fit_summary(),
+        fit_sizes=fit_by_size(product.pk) if summary.count else [],
+        review_sizes=review_sizes(product.pk) if summary.count else [],
+        json_ld=_json_ld(
+            product,
+            context["images"],
+            summary,
+            list(context["review_page"].object_list)[:5],
+            request_shop(request),
+        ),
+    )
+    return render(request, "reviews/product_detail.html", context)
+
+
+def request_shop(request):
+    from shop.context_processors import shop
+
+    return shop(request)["shop"]
+
+
+def _voter(request) -> str:
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    if not request.session.session_key:
+        request.session["voter"] = True
+        request.session.save()
+    return f"s:{request.session.session_key}"
+
+
+def _rate_limited(request) -> bool:
+    key = f"helpful-votes:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    return count > settings.HELPFUL_VOTES_PER_MINUTE
+
+
+@require_POST
+def vote_helpful(request, pk: int):
+    review = get_object_or_404(Review, pk=pk, status=Review.Status.PUBLISHED)
+    status = 200
+    if _rate_limited(request):
+        error, status = _("Too many votes from here: try again in a minute."), 429
+    else:
+        try:
+            review.helpful_count = services.vote_helpful(review, voter=_voter(request))
+            error = None
+        except services.ReviewError as exc:
+            error, status = str(exc), 409
+    if request.htmx:
+        return render(
+            request,
+            "reviews/_helpful.html",
+            {"review": review, "error": error, "voted": error is None},
+            status=status,
+        )
+    if error:
+        messages.error(request, error)
+    return redirect(review.product.get_absolute_url() + f"#review-{review.pk}")
+
+
+# ----------------------------------------------------------------- writing, behind signed links
+def _line_forms(request, order):
+    lines = list(order.lines.select_related("review").all())
+    reviewed = {line.pk: getattr(line, "review", None) for line in lines}
+    default_name = services.default_display_name(order.name)
+    forms = []
+    for line in lines:
+        if reviewed[line.pk] is not None:
+            continue
+        form = ReviewForm(
+            request.POST or None,
+            request.FILES or None,
+            prefix=f"line-{line.pk}",
+            initial={"display_name": default_name},
+        )
+        forms.append((line, form))
+    return lines, reviewed, forms
+
+
+def write_reviews(request, token: str):
+    """One page to review every line of a delivered order; lines left empty are skipped."""
+    try:
+        order = services.order_for_token(token)
+    except services.InvalidReviewLink as error:
+        return render(request, "reviews/link_error.html", {"error": str(error)}, status=400)
+    lines, reviewed, forms = _line_forms(request, order)
+    if request.method == "POST":
+        started = [
+            (line, form)
+            for line, form in forms
+            if form.has_started() or form.files.get(form.add_prefix("photos"))
+        ]
+        if not started:
+            messages.error(request, _("Fill in at least one garment's review."))
+        elif all(form.is_valid() for _, form in started):
+            try:
+                with transaction.atomic():
+                    for line, form in started:
+                        data = dict(form.cleaned_data)
+                        photos = data.pop("photos")
+                        services.publish_review(line, services.ReviewInput(**data), photos=photos)
+            except services.ReviewError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Thank you: your review is published."))
+                return redirect("reviews:write", token=token)
+        status = 422
+    else:
+        status = 200
+    return render(
+        request,
+        "reviews/write.html",
+        {
+            "order": order,
+            "lines": lines,
+            "reviewed": reviewed,
+            "forms": forms,
+            "token": token,
+            "editable": {pk: r for pk, r in reviewed.items() if r and services.can_edit(r)},
+        },
+        status=status,
+    )
+
+
+def edit_review(request, token: str, pk: int):
+    try:
+        order = services.order_for_token(token)
+    except services.InvalidReviewLink as error:
+        return render(request, "reviews/link_error.html", {"error": str(error)}, status=400)
+    review = get_object_or_404(Review, pk=pk, order_line__order=order)
+    fields = ("rating", "fit", "title", "body", "display_name", "height_cm", "usual_size")
+    form = ReviewForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={f: getattr(review, f) for f in fields},
+        max_photos=max(0, 4 - review.photo_count),
+    )
+    if not services.can_edit(review):
+        return render(
+            request,
+            "reviews/link_error.html",
+            {
+                "error": _("Reviews can be changed for %(n)s days after writing.")
+                % {"n": settings.REVIEW_EDIT_DAYS}
+            },
+            status=400,
+        )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        photos = data.pop("photos")
+        try:
+            services.edit_review(review, services.ReviewInput(**data), photos=photos)
+        except services.ReviewError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your review is updated."))
+            return redirect("reviews:write", token=token)
+    return render(
+        request,
+        "reviews/edit.html",
+        {"form": form, "review": review, "token": token, "order": order},
+        status=422 if form.errors else 200,
+    )
+
+
+# ----------------------------------------------------------------- buyer pages that gain a review link
+def order_tracking(request, token: str):
+    return render(request, "reviews/order_tracking.html", tracking_context(token))
+
+
+@login_required
+def my_orders(request):
+    orders = list(customer_orders_queryset(request.user).order_by("-placed_at")[:100])
+    return render(request, "reviews/my_orders.html", {"orders": orders})
