@@ -9,10 +9,12 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("shop.urls")),
     path("", include("orders.urls")),
+    path("", include("support.urls")),
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
     path("manage/orders/", include("orders.manage_urls")),
     path("manage/reviews/", include("reviews.manage_urls")),
+    path("manage/tickets/", include("support.manage_urls")),
     path("healthz", shop_views.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
 ]

@@ -191,6 +191,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
+    "satisfaction-questions": {
+        "task": "support.tasks.send_due_satisfaction_questions",
+        "schedule": 60.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -223,3 +227,16 @@ REVIEW_PRIOR_MEAN = float(os.environ.get("REVIEW_PRIOR_MEAN", "3.5"))
 REVIEW_PRIOR_WEIGHT = int(os.environ.get("REVIEW_PRIOR_WEIGHT", "10"))
 REVIEW_PAGE_SIZE = 10
 HELPFUL_VOTES_PER_MINUTE = int(os.environ.get("HELPFUL_VOTES_PER_MINUTE", "20"))
+
+# ---------------------------------------------------------------- support
+# Hours to the first answer and to resolution, by priority.
+SUPPORT_TARGETS = {
+    "urgent": (1, 8),
+    "high": (4, 24),
+    "normal": (24, 72),
+    "low": (48, 168),
+}
+SUPPORT_SATISFACTION_DELAY_MINUTES = int(
+    os.environ.get("SUPPORT_SATISFACTION_DELAY_MINUTES", str(24 * 60))
+)
+SUPPORT_NOTIFY_EMAILS = env_list("SUPPORT_NOTIFY_EMAILS", [])

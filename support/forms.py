@@ -1,0 +1,119 @@
+import secrets
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from orders.models import Order
+from shop.forms import ImagesField
+
+from .models import CannedReply, Ticket
+
+MAX_PHOTOS = 4
+
+
+class PhotosField(ImagesField):
+    def clean(self, data, initial=None):
+        photos = super().clean(data, initial)
+        if len(photos) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
+        return photos
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField(label=_lazy("Email"))
+    name = forms.CharField(label=_lazy("Name"), max_length=120)
+    topic = forms.ChoiceField(label=_lazy("Topic"), choices=Ticket.Topic.choices)
+    order_number = forms.CharField(
+        label=_lazy("Order number (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_lazy("For example 2026-000123. It must match your email."),
+    )
+    body = forms.CharField(
+        label=_lazy("Your message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    photos = PhotosField(label=_lazy("Photos (up to 4, optional)"), required=False)
+
+    def __init__(self, *args, order: Order | None = None, **kwargs):
+        # `order` comes from the private tracking link, which proves the person may attach it.
+        super().__init__(*args, **kwargs)
+        self.order = order
+        if order is not None:
+            self.fields.pop("order_number")
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message first."))
+        return body
+
+    def clean(self):
+        cleaned = super().clean()
+        number = (cleaned.get("order_number") or "").strip()
+        email = (cleaned.get("email") or "").strip().lower()
+        if number and email:
+            order = Order.objects.filter(number=number, email__iexact=email).first()
+            if order is None:
+                self.add_error(
+                    "order_number",
+                    _("We found no order %(n)s placed with this email.") % {"n": number},
+                )
+            else:
+                self.order = order
+        return cleaned
+
+
+class CustomerReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_lazy("Your reply"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    photos = PhotosField(label=_lazy("Photos (optional)"), required=False)
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message first."))
+        return body
+
+
+class StaffReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_lazy("Message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    internal = forms.BooleanField(
+        label=_lazy("Internal note (never shown to the customer)"), required=False
+    )
+    resolve = forms.BooleanField(label=_lazy("Resolve after sending"), required=False)
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message first."))
+        return body
+
+
+class SatisfactionForm(forms.Form):
+    solved = forms.TypedChoiceField(
+        choices=[("yes", _lazy("Yes")), ("no", _lazy("No"))], coerce=lambda v: v == "yes"
+    )
+    comment = forms.CharField(
+        label=_lazy("Anything to add? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CannedReplyForm(forms.ModelForm):
+    class Meta:
+        model = CannedReply
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}

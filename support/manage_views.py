@@ -1,0 +1,174 @@
+"""The staff inbox under /manage/tickets/ (Support and Owner)."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import OWNER, SUPPORT
+from accounts.permissions import role_required
+from orders import services as order_services
+
+from . import services
+from .forms import CannedReplyForm, StaffReplyForm, new_nonce
+from .models import CannedReply, Ticket
+from .selectors import VIEWS, customer_history, inbox, satisfaction_rate, view_counts
+
+staff_required = role_required(OWNER, SUPPORT)
+
+
+@staff_required
+def ticket_list(request):
+    view = request.GET.get("view") or "unassigned"
+    if view not in VIEWS:
+        view = "unassigned"
+    q = request.GET.get("q", "")
+    now = timezone.now()
+    page = Paginator(inbox(view, user=request.user, q=q, now=now), 50).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "view": view,
+        "q": q,
+        "views": VIEWS,
+        "counts": view_counts(request.user, now),
+        "now": now,
+        "satisfaction": satisfaction_rate(),
+    }
+    template = "support/manage/ticket_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#inbox"
+    return render(request, template, context)
+
+
+def _staff_users():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[OWNER, SUPPORT]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("email")
+    )
+
+
+def _detail(request, ticket, form=None, status=200):
+    ticket = Ticket.objects.select_related("order", "assignee").get(pk=ticket.pk)
+    canned = list(CannedReply.objects.all())
+    chosen = request.GET.get("canned")
+    initial_body = ""
+    if chosen and chosen.isdigit():
+        reply = next((c for c in canned if c.pk == int(chosen)), None)
+        initial_body = services.render_canned(reply.body, ticket) if reply else ""
+    form = form or StaffReplyForm(initial={"nonce": new_nonce(), "body": initial_body})
+    order = ticket.order
+    context = {
+        "ticket": ticket,
+        "thread": list(ticket.messages.select_related("author").prefetch_related("attachments")),
+        "form": form,
+        "canned": [(c, services.render_canned(c.body, ticket)) for c in canned],
+        "staff": list(_staff_users()),
+        "priorities": Ticket.Priority.choices,
+        "order": order,
+        "order_lines": list(order.lines.all()) if order else [],
+        "overdue": ticket.is_overdue(),
+        **customer_history(ticket),
+    }
+    return render(request, "support/manage/ticket_detail.html", context, status=status)
+
+
+@staff_required
+def ticket_detail(request, pk: int):
+    ticket = get_object_or_404(Ticket, pk=pk)
+    if request.method == "POST":
+        form = StaffReplyForm(request.POST)
+        if not form.is_valid():
+            return _detail(request, ticket, form, status=422)
+        data = form.cleaned_data
+        if data["internal"]:
+            services.add_internal_note(
+                ticket, data["body"], acting_user=request.user, nonce=data["nonce"]
+            )
+            messages.success(request, _("Note added (staff only)."))
+        else:
+            services.reply_to_ticket(
+                ticket, data["body"], acting_user=request.user, nonce=data["nonce"]
+            )
+            messages.success(request, _("Reply sent to %(email)s.") % {"email": ticket.email})
+            if data["resolve"]:
+                try:
+                    services.resolve_ticket(ticket, acting_user=request.user)
+                except services.TicketError as error:
+                    messages.error(request, str(error))
+        return redirect(ticket.get_manage_url())
+    return _detail(request, ticket)
+
+
+@staff_required
+@require_POST
+def ticket_action(request, pk: int, action: str):
+    ticket = get_object_or_404(Ticket, pk=pk)
+    try:
+        if action == "assign":
+            user_id = request.POST.get("assignee") or ""
+            if user_id == "me":
+                assignee = request.user
+            elif user_id.isdigit():
+                assignee = get_object_or_404(_staff_users(), pk=int(user_id))
+            else:
+                assignee = None
+            services.assign_ticket(ticket, assignee, acting_user=request.user)
+        elif action == "priority":
+            services.set_priority(
+                ticket, request.POST.get("priority", ""), acting_user=request.user
+            )
+        elif action == "waiting":
+            services.set_waiting(ticket, acting_user=request.user)
+        elif action == "resolve":
+            services.resolve_ticket(ticket, acting_user=request.user)
+        elif action == "reopen":
+            services.reopen_ticket(ticket, acting_user=request.user)
+        elif action == "cancel-order":
+            if ticket.order is None:
+                raise services.TicketError(_("No order is attached."))
+            reason = request.POST.get("reason", "").strip() or _(
+                "Cancelled at the customer's request (%(t)s)."
+            ) % {"t": ticket.number}
+            order_services.cancel_order(ticket.order, reason=reason, acting_user=request.user)
+            services.add_internal_note(
+                ticket,
+                _("Cancelled order %(n)s: %(r)s") % {"n": ticket.order.number, "r": reason},
+                acting_user=request.user,
+            )
+        else:
+            raise services.TicketError(_("Unknown action."))
+    except (services.TicketError, order_services.OrderError) as error:
+        messages.error(request, str(error))
+        return _detail(request, ticket, status=409)
+    messages.success(request, _("Done."))
+    return redirect(ticket.get_manage_url())
+
+
+@staff_required
+def canned_list(request, pk: int | None = None):
+    reply = get_object_or_404(CannedReply, pk=pk) if pk else None
+    form = CannedReplyForm(request.POST or None, instance=reply)
+    if request.method == "POST":
+        if request.POST.get("delete") and reply:
+            reply.delete()
+            messages.success(request, _("Deleted."))
+            return redirect("support_manage:canned_list")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("support_manage:canned_list")
+    return render(
+        request,
+        "support/manage/canned_list.html",
+        {"form": form, "reply": reply, "replies": CannedReply.objects.all()},
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,183 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Ticket(models.Model):
+    class Topic(models.TextChoices):
+        SIZE = "size", _("Size or exchange")
+        DEFECT = "defect", _("Defect")
+        DELIVERY = "delivery", _("Delivery")
+        PAYMENT = "payment", _("Payment")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WAITING = "waiting", _("Waiting on customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web")
+        CARE_CHECK = "care_check", _("Care check")
+        STAFF = "staff", _("Staff")
+
+    number = models.CharField(max_length=20, unique=True, null=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    email = models.EmailField(db_index=True)
+    name = models.CharField(max_length=120)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    topic = models.CharField(max_length=10, choices=Topic.choices)
+    subject = models.CharField(max_length=160)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.WEB)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    first_response_due = models.DateTimeField()
+    resolution_due = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"ticket {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("support:thread", args=[self.token])
+
+    def get_manage_url(self) -> str:
+        return reverse("support_manage:ticket_detail", args=[self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.RESOLVED, self.Status.CLOSED)
+
+    def is_overdue(self, now=None) -> bool:
+        """Past its first-response target unanswered, or past its resolution target unresolved."""
+        now = now or timezone.now()
+        if self.is_done:
+            return False
+        if self.first_response_at is None and now > self.first_response_due:
+            return True
+        return now > self.resolution_due
+
+
+class TicketMessage(models.Model):
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=10, choices=Author.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=10000)
+    internal = models.BooleanField(default=False)
+    # The form's one-time key: the same post twice makes one message.
+    nonce = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "nonce"], name="ticket_message_once_per_nonce"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(internal=False) | models.Q(author_kind="staff"),
+                name="only_staff_write_internal_notes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.author_kind}"
+
+
+class TicketAttachment(models.Model):
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    original = models.ImageField(upload_to="tickets/%Y/%m/")
+    small = models.ImageField(upload_to="tickets/%Y/%m/")
+    large = models.ImageField(upload_to="tickets/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.original.name
+
+
+class CannedReply(models.Model):
+    title = models.CharField(max_length=100, unique=True)
+    body = models.TextField(
+        help_text=_("Variables: {customer_name}, {order_number}, {tracking_link}, {ticket_number}.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SatisfactionAnswer(models.Model):
+    """The "was this solved?" question of a resolved ticket: planned, sent, answered."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="satisfaction")
+    due_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    solved = models.BooleanField(null=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"satisfaction of {self.ticket_id}"
+
+
+class TicketEmail(models.Model):
+    """One row per email sent about a ticket, so a task run twice sends once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="emails")
+    key = models.CharField(max_length=60)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "key"], name="ticket_email_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.key}"

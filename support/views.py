@@ -1,0 +1,110 @@
+"""The customer's side: the contact form and a ticket's private thread."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from orders.models import Order
+
+from . import services
+from .forms import ContactForm, CustomerReplyForm, SatisfactionForm, new_nonce
+from .models import SatisfactionAnswer, Ticket
+
+
+def new_ticket(request):
+    """Contact form; with ?order=<tracking token> the order is attached (the link proves it)."""
+    order_token = request.GET.get("order") or request.POST.get("order_token") or ""
+    order = Order.objects.filter(tracking_token=order_token).first() if order_token else None
+    initial = {"email": order.email, "name": order.name} if order else {}
+    form = ContactForm(request.POST or None, request.FILES or None, order=order, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ticket = services.open_ticket(
+            email=data["email"],
+            name=data["name"],
+            topic=data["topic"],
+            body=data["body"],
+            order=form.order,
+            photos=data["photos"],
+        )
+        messages.success(
+            request,
+            _(
+                "Thank you. We emailed you this page's link; a person from the workshop will answer here."
+            ),
+        )
+        return redirect(ticket.get_absolute_url())
+    return render(
+        request,
+        "support/new.html",
+        {"form": form, "order": order, "order_token": order_token},
+        status=422 if form.errors else 200,
+    )
+
+
+def _ticket(token: str) -> Ticket:
+    ticket = Ticket.objects.select_related("order").filter(token=token).first()
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def thread(request, token: str):
+    """The customer's private thread: public messages only, never internal notes."""
+    ticket = _ticket(token)
+    form = CustomerReplyForm(
+        request.POST or None, request.FILES or None, initial={"nonce": new_nonce()}
+    )
+    if request.method == "POST":
+        if request.POST.get("close"):
+            services.close_ticket(ticket)
+            messages.success(request, _("Closed. Thank you for letting us know."))
+            return redirect(ticket.get_absolute_url())
+        if form.is_valid():
+            try:
+                services.reply_to_ticket(
+                    ticket,
+                    form.cleaned_data["body"],
+                    nonce=form.cleaned_data["nonce"],
+                    photos=form.cleaned_data["photos"],
+                )
+            except services.TicketError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Sent. We will answer here and by email."))
+                return redirect(ticket.get_absolute_url())
+    public = (
+        ticket.messages.filter(internal=False)
+        .prefetch_related("attachments")
+        .select_related("author")
+    )
+    return render(
+        request,
+        "support/thread.html",
+        {"ticket": ticket, "thread": list(public), "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+def satisfaction(request, token: str):
+    """ "Was this solved?": opening the link only shows the question; the buttons post."""
+    ticket = _ticket(token)
+    answer = SatisfactionAnswer.objects.filter(ticket=ticket).first()
+    form = SatisfactionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and answer is not None:
+        try:
+            services.answer_satisfaction(
+                ticket, solved=form.cleaned_data["solved"], comment=form.cleaned_data["comment"]
+            )
+        except services.TicketError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you for telling us."))
+        return redirect("support:satisfaction", token=token)
+    return render(
+        request,
+        "support/satisfaction.html",
+        {"ticket": ticket, "answer": answer, "form": form},
+        status=422 if form.errors else 200,
+    )
