@@ -1,0 +1,353 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from support import services
+from support.models import CannedReply, SatisfactionAnswer, Ticket, TicketMessage
+from support.selectors import inbox
+from support.tasks import send_due_satisfaction_questions
+
+from ..factories import VariantFactory, image_upload
+from ..orders.helpers import place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def open_simple(**kw):
+    defaults = {
+        "email": "mei@example.com",
+        "name": "Mei Chen",
+        "topic": "size",
+        "body": "The M is too small.",
+    }
+    return services.open_ticket(**{**defaults, **kw})
+
+
+def test_customer_opens_ticket_from_tracking_page_with_a_photo(client, on_commit, support_user):
+    order = place({VariantFactory(stock=3): 1})
+    url = reverse("support:new") + f"?order={order.tracking_token}"
+    page = client.get(url).content.decode()
+    assert order.number in page and 'value="buyer@example.com"' in page
+    with on_commit():
+        response = client.post(
+            url,
+            {
+                "email": "buyer@example.com",
+                "name": "Mei Chen",
+                "topic": "defect",
+                "body": "A seam came open.",
+                "photos": [image_upload("seam.jpg")],
+                "order_token": order.tracking_token,
+            },
+        )
+    ticket = Ticket.objects.get()
+    assert response["Location"] == ticket.get_absolute_url()
+    assert (
+        ticket.order == order and ticket.topic == "defect" and ticket.number == f"T-{ticket.pk:06d}"
+    )
+    assert ticket.messages.get().attachments.count() == 1
+    to_customer = [m for m in mail.outbox if m.to == ["buyer@example.com"]]
+    assert len(to_customer) == 1 and ticket.get_absolute_url() in to_customer[0].body
+    assert any(support_user.email in m.to for m in mail.outbox)  # staff are told
+
+
+def test_contact_page_attaches_order_only_when_number_matches_email(client):
+    order = place({VariantFactory(stock=3): 1})
+    data = {
+        "email": "someone@else.com",
+        "name": "X",
+        "topic": "delivery",
+        "body": "Where is it?",
+        "order_number": order.number,
+    }
+    response = client.post(reverse("support:new"), data)
+    assert response.status_code == 422 and "no order" in response.content.decode()
+    assert not Ticket.objects.exists()
+    client.post(reverse("support:new"), {**data, "email": "buyer@example.com"})
+    assert Ticket.objects.get().order == order
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("body", "   ", "This field is required"),
+        ("email", "nope", "valid email"),
+        ("topic", "refund-me", "Select a valid choice"),
+    ],
+)
+def test_bad_contact_input_writes_nothing(client, field, value, message):
+    data = {"email": "a@example.com", "name": "A", "topic": "other", "body": "Hello", field: value}
+    response = client.post(reverse("support:new"), data)
+    assert response.status_code == 422 and message in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_non_image_attachment_is_refused(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {
+        "email": "a@example.com",
+        "name": "A",
+        "topic": "other",
+        "body": "Hello",
+        "photos": [SimpleUploadedFile("x.jpg", b"text", "image/jpeg")],
+    }
+    response = client.post(reverse("support:new"), data)
+    assert response.status_code == 422 and "not an image" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_wrong_ticket_token_is_404(client):
+    open_simple()
+    assert client.get(reverse("support:thread", args=["not-the-token"])).status_code == 404
+    assert (
+        client.post(
+            reverse("support:thread", args=["not-the-token"]), {"body": "hi", "nonce": "n"}
+        ).status_code
+        == 404
+    )
+
+
+def test_internal_note_never_reaches_the_customer(client, support_user, on_commit):
+    with on_commit():
+        ticket = open_simple()
+        services.add_internal_note(
+            ticket, "SECRET: customer is a regular, be generous", acting_user=support_user
+        )
+        services.reply_to_ticket(ticket, "We will send a size L today.", acting_user=support_user)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "We will send a size L today." in page
+    assert "SECRET" not in page
+    for message in mail.outbox:
+        assert "SECRET" not in message.body
+        assert all("SECRET" not in alt[0] for alt in message.alternatives)
+    assert any("size L" in m.body for m in mail.outbox if m.to == ["mei@example.com"])
+    with pytest.raises(ValueError):
+        from support.emails import build_ticket_email
+
+        build_ticket_email(ticket, "staff_reply", ticket.messages.get(internal=True))
+
+
+def test_first_response_and_resolution_recorded_once(support_user):
+    ticket = open_simple()
+    services.reply_to_ticket(ticket, "First answer", acting_user=support_user)
+    ticket.refresh_from_db()
+    first = ticket.first_response_at
+    assert first is not None and ticket.status == Ticket.Status.WAITING
+    services.reply_to_ticket(ticket, "Second answer", acting_user=support_user)
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == first
+    services.resolve_ticket(ticket, acting_user=support_user)
+    ticket.refresh_from_db()
+    resolved = ticket.resolved_at
+    assert resolved is not None
+    with pytest.raises(services.TicketError):
+        services.resolve_ticket(ticket, acting_user=support_user)
+    ticket.refresh_from_db()
+    assert ticket.resolved_at == resolved
+
+
+def test_customer_reply_reopens_a_resolved_ticket_and_double_post_makes_one(client, support_user):
+    ticket = open_simple()
+    services.resolve_ticket(ticket, acting_user=support_user)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    client.post(ticket.get_absolute_url(), {"body": "Still too small!", "nonce": nonce})
+    client.post(ticket.get_absolute_url(), {"body": "Still too small!", "nonce": nonce})
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN and ticket.resolved_at is None
+    assert ticket.messages.filter(body="Still too small!").count() == 1
+    assert not SatisfactionAnswer.objects.filter(ticket=ticket).exists()
+
+
+def test_empty_reply_is_refused(client):
+    ticket = open_simple()
+    response = client.post(ticket.get_absolute_url(), {"body": "  ", "nonce": "abc"})
+    assert response.status_code == 422
+    assert ticket.messages.count() == 1
+
+
+def test_customer_closes_and_then_cannot_reply(client):
+    ticket = open_simple()
+    client.post(ticket.get_absolute_url(), {"close": "1"})
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CLOSED
+    with pytest.raises(services.TicketError):
+        services.reply_to_ticket(ticket, "hello?")
+
+
+def test_overdue_marking_with_a_frozen_clock(support_user, settings):
+    settings.SUPPORT_TARGETS = {**settings.SUPPORT_TARGETS, "normal": (24, 72), "high": (4, 24)}
+    ticket = open_simple()
+    opened = ticket.created_at
+    assert not ticket.is_overdue(now=opened + timedelta(hours=23))
+    assert ticket.is_overdue(now=opened + timedelta(hours=25))
+    assert list(inbox("overdue", user=support_user, now=opened + timedelta(hours=25))) == [ticket]
+    assert list(inbox("overdue", user=support_user, now=opened + timedelta(hours=23))) == []
+    services.reply_to_ticket(ticket, "On it", acting_user=support_user)
+    ticket.refresh_from_db()
+    assert not ticket.is_overdue(now=opened + timedelta(hours=25))
+    assert ticket.is_overdue(now=opened + timedelta(hours=73))  # resolution target missed
+    services.set_priority(ticket, "high", acting_user=support_user)
+    ticket.refresh_from_db()
+    assert ticket.is_overdue(now=opened + timedelta(hours=25))
+
+
+def test_canned_reply_variables():
+    order = place({VariantFactory(stock=3): 1})
+    ticket = open_simple(order=order, name="Mei Chen")
+    text = services.render_canned(
+        "Hi {customer_name}, order {order_number}: {tracking_link} ({ticket_number}) {unknown}",
+        ticket,
+        site_url="https://shop.example",
+    )
+    assert (
+        text
+        == f"Hi Mei, order {order.number}: https://shop.example{order.get_absolute_url()} ({ticket.number}) {{unknown}}"
+    )
+    assert services.render_canned("Hi {customer_name}", open_simple()) == "Hi Mei"
+
+
+def test_satisfaction_question_sent_once_after_the_delay_and_get_changes_nothing(
+    client, support_user, settings
+):
+    settings.SUPPORT_SATISFACTION_DELAY_MINUTES = 60
+    ticket = open_simple()
+    services.resolve_ticket(ticket, acting_user=support_user)
+    mail.outbox.clear()
+    assert send_due_satisfaction_questions() == 0  # not due yet
+    SatisfactionAnswer.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    assert send_due_satisfaction_questions() == 1
+    assert send_due_satisfaction_questions() == 0
+    [email] = mail.outbox
+    url = reverse("support:satisfaction", args=[ticket.token])
+    assert url in email.body
+    client.get(url)
+    assert SatisfactionAnswer.objects.get().answered_at is None
+    client.post(url, {"solved": "no", "comment": "Still waiting"})
+    answer = SatisfactionAnswer.objects.get()
+    assert answer.solved is False and answer.comment == "Still waiting"
+    client.post(url, {"solved": "yes"})
+    assert SatisfactionAnswer.objects.get().solved is False  # the first answer stands
+
+
+def test_staff_inbox_roles_and_views(client, customer, support_user, owner):
+    mine = open_simple(name="Mine")
+    services.assign_ticket(mine, support_user, acting_user=support_user)
+    unassigned = open_simple(name="Nobody's", email="li@example.com")
+    anon = Client()
+    assert anon.get(reverse("support_manage:ticket_list")).status_code == 302
+    client.force_login(customer)
+    assert client.get(reverse("support_manage:ticket_list")).status_code == 403
+    assert client.get(reverse("support_manage:ticket_detail", args=[mine.pk])).status_code == 403
+    assert (
+        client.post(reverse("support_manage:ticket_action", args=[mine.pk, "resolve"])).status_code
+        == 403
+    )
+    client.force_login(support_user)
+    html = client.get(
+        reverse("support_manage:ticket_list"), {"view": "unassigned"}
+    ).content.decode()
+    assert unassigned.number in html and mine.number not in html
+    html = client.get(reverse("support_manage:ticket_list"), {"view": "mine"}).content.decode()
+    assert mine.number in html and unassigned.number not in html
+    html = client.get(
+        reverse("support_manage:ticket_list"),
+        {"view": "all", "q": "li@example"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert (
+        html.lstrip().startswith('<div id="inbox"')
+        and 'hx-trigger="every 15s"' in html
+        and "view=all" in html
+    )
+    assert unassigned.number in html and mine.number not in html
+    # Support is kept out of the Owner's pages.
+    assert client.get(reverse("shop_manage:product_list")).status_code == 403
+    assert client.get(reverse("shop_manage:shop_profile")).status_code == 403
+    client.force_login(owner)
+    assert client.get(reverse("support_manage:ticket_list")).status_code == 200
+
+
+def test_staff_reply_note_assign_resolve_through_the_page(client, support_user, on_commit):
+    ticket = open_simple()
+    CannedReply.objects.create(title="Exchange", body="Hello {customer_name}, we will exchange it.")
+    client.force_login(support_user)
+    url = reverse("support_manage:ticket_detail", args=[ticket.pk])
+    page = client.get(url, {"canned": CannedReply.objects.get().pk}).content.decode()
+    assert "Hello Mei, we will exchange it." in page
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    with on_commit():
+        client.post(url, {"body": "Hello Mei, we will exchange it.", "nonce": nonce})
+        client.post(url, {"body": "Hello Mei, we will exchange it.", "nonce": nonce})  # double post
+        client.post(url, {"body": "Check stock of L first", "internal": "on", "nonce": "note-1"})
+    assert ticket.messages.filter(author_kind="staff", internal=False).count() == 1
+    assert ticket.messages.filter(internal=True, body="Check stock of L first").exists()
+    client.post(
+        reverse("support_manage:ticket_action", args=[ticket.pk, "assign"]), {"assignee": "me"}
+    )
+    client.post(reverse("support_manage:ticket_action", args=[ticket.pk, "resolve"]))
+    ticket.refresh_from_db()
+    assert ticket.assignee == support_user and ticket.status == Ticket.Status.RESOLVED
+    customer_page = Client().get(ticket.get_absolute_url()).content.decode()
+    assert "Check stock of L first" not in customer_page and "we will exchange it" in customer_page
+
+
+def test_staff_cancels_an_unshipped_order_from_the_ticket(client, support_user):
+    variant = VariantFactory(stock=3)
+    order = place({variant: 2})
+    ticket = open_simple(order=order)
+    client.force_login(support_user)
+    client.post(
+        reverse("support_manage:ticket_action", args=[ticket.pk, "cancel-order"]),
+        {"reason": "Wrong size ordered"},
+    )
+    order.refresh_from_db()
+    variant.refresh_from_db()
+    assert (
+        order.status == "cancelled"
+        and order.cancel_reason == "Wrong size ordered"
+        and variant.stock == 3
+    )
+    assert ticket.messages.filter(internal=True, body__contains=order.number).exists()
+
+
+def test_care_check_ticket_has_the_order_and_high_priority():
+    order = place({VariantFactory(stock=3): 1})
+    ticket = services.open_ticket_from_care_check(order)
+    assert (ticket.order, ticket.source, ticket.priority, ticket.email) == (
+        order,
+        "care_check",
+        "high",
+        order.email,
+    )
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 1
+
+
+def test_ticket_resolved_signal_inside_transaction(support_user):
+    from django.db import connection
+
+    from support.signals import ticket_resolved
+
+    seen = []
+
+    def receiver(sender, ticket, **kwargs):
+        seen.append((ticket.pk, connection.in_atomic_block))
+
+    ticket_resolved.connect(receiver)
+    try:
+        ticket = open_simple()
+        services.resolve_ticket(ticket, acting_user=support_user)
+    finally:
+        ticket_resolved.disconnect(receiver)
+    assert seen == [(ticket.pk, True)]
