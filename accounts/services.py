@@ -53,7 +53,8 @@ def sign_up(*, email: str, password: str, first_name: str, last_name: str = "") 
 def send_confirmation(user: User) -> None:
     from .tasks import send_confirmation_email
 
-    transaction.on_commit(lambda: send_confirmation_email.delay(user.pk))
+    # robust: a broker that is down must not turn a saved change into an error page.
+    transaction.on_commit(lambda: send_confirmation_email.delay(user.pk), robust=True)
 
 
 @transaction.atomic

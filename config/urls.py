@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from shop import views as shop_views
+from outbox.views import outbox
+from reviews import manage_views as reviews_manage_views
+
+from . import views
 
 urlpatterns = [
     path("", include("reviews.urls")),
@@ -12,10 +15,18 @@ urlpatterns = [
     path("", include("support.urls")),
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
+    # The order page gains its follow-ups from the reviews app (served before orders' own).
+    path(
+        "manage/orders/<int:pk>/",
+        reviews_manage_views.order_detail,
+        name="manage_order_with_follow_ups",
+    ),
     path("manage/orders/", include("orders.manage_urls")),
+    path("manage/follow-ups/", include("reviews.followup_urls")),
     path("manage/reviews/", include("reviews.manage_urls")),
     path("manage/tickets/", include("support.manage_urls")),
-    path("healthz", shop_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
+    path("outbox/", outbox, name="outbox"),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -96,7 +96,8 @@ def order_export(request):
     return response
 
 
-def _detail_context(order: Order, **extra) -> dict:
+def order_detail_context(order: Order, **extra) -> dict:
+    """What the owner's order page shows; the reviews app adds the order's follow-ups."""
     return {
         "order": order,
         "lines": list(order.lines.all()),
@@ -110,7 +111,7 @@ def _detail_context(order: Order, **extra) -> dict:
 @owner_required
 def order_detail(request, pk: int):
     order = get_object_or_404(Order, pk=pk)
-    return render(request, "orders/manage/order_detail.html", _detail_context(order))
+    return render(request, "orders/manage/order_detail.html", order_detail_context(order))
 
 
 @owner_required
@@ -150,7 +151,7 @@ def order_action(request, pk: int, action: str):
         return render(
             request,
             "orders/manage/order_detail.html",
-            _detail_context(order, **forms_in_error),
+            order_detail_context(order, **forms_in_error),
             status=409,
         )
     messages.success(request, done)

@@ -58,7 +58,8 @@ class Buyer:
 def _queue_email(order: Order, kind: str) -> None:
     from .tasks import send_order_email
 
-    transaction.on_commit(lambda: send_order_email.delay(order.pk, kind))
+    # robust: a broker that is down must not turn a saved change into an error page.
+    transaction.on_commit(lambda: send_order_email.delay(order.pk, kind), robust=True)
 
 
 def _event(order: Order, kind: str, *, actor=None, note: str = "", public: bool = True) -> None:

@@ -3,15 +3,18 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
+from orders.manage_views import order_detail_context
+from orders.models import Order
 from shop.models import Product
 
-from . import services
+from . import followups, services
 from .forms import HideForm, ReplyForm
-from .models import HideReason, Review
+from .models import FollowUp, HideReason, Review
 
 
 def _reviews(params) -> tuple:
@@ -128,3 +131,35 @@ def unhide(request, pk: int):
     except services.ReviewError as error:
         return _row(request, review, error=str(error), status=409)
     return _row(request, review)
+
+
+# ----------------------------------------------------------------- follow-ups
+@owner_required
+def order_detail(request, pk: int):
+    """The owner's order page with its follow-ups: planned, sent, answered, skipped and why."""
+    order = get_object_or_404(Order, pk=pk)
+    context = order_detail_context(order)
+    context["follow_ups"] = list(FollowUp.objects.filter(order=order).order_by("due_at"))
+    return render(request, "reviews/manage/order_detail.html", context)
+
+
+@owner_required
+def follow_ups(request):
+    return render(
+        request,
+        "reviews/manage/follow_ups.html",
+        {"funnel": followups.funnel(), "health": followups.health(), "now": timezone.now()},
+    )
+
+
+@owner_required
+@require_POST
+def retry_follow_up(request, pk: int):
+    row = get_object_or_404(FollowUp, pk=pk)
+    try:
+        followups.retry_failed(row)
+    except followups.FollowUpError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Planned again: the dispatcher sends it within a minute."))
+    return redirect("reviews_followups:dashboard")

@@ -4,8 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
@@ -95,26 +94,3 @@ def product_page_context(slug: str) -> dict:
 @require_GET
 def product_detail(request, slug: str):
     return render(request, "shop/product_detail.html", product_page_context(slug))
-
-
-def healthz(request):
-    """JSON: can we reach the database and the broker; when the dispatcher last ran."""
-    from config.celery import app
-
-    status = {
-        "database": "ok",
-        "broker": "ok",
-        "dispatcher_last_run": cache.get("dispatcher:last_run"),
-    }
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
-        status["database"] = f"error: {error.__class__.__name__}"
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as error:  # noqa: BLE001
-        status["broker"] = f"error: {error.__class__.__name__}"
-    healthy = status["database"] == "ok" and status["broker"] == "ok"
-    return JsonResponse(status, status=200 if healthy else 503)

@@ -156,14 +156,16 @@ class CannedReply(models.Model):
 
 
 class SatisfactionAnswer(models.Model):
-    """The "was this solved?" question of a resolved ticket: planned, sent, answered."""
+    """The answer to "was this solved?" for a resolved ticket.
+
+    Created (unanswered) when the ticket is resolved; the follow-up engine sends the question.
+    """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="satisfaction")
-    due_at = models.DateTimeField(db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
     solved = models.BooleanField(null=True)
     comment = models.TextField(blank=True, max_length=2000)
     answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"satisfaction of {self.ticket_id}"

@@ -27,7 +27,8 @@ def _queue_email(ticket: Ticket, kind: str, message: TicketMessage | None = None
     from .tasks import send_ticket_email
 
     message_id = message.pk if message else None
-    transaction.on_commit(lambda: send_ticket_email.delay(ticket.pk, kind, message_id))
+    # robust: a broker that is down must not turn a saved change into an error page.
+    transaction.on_commit(lambda: send_ticket_email.delay(ticket.pk, kind, message_id), robust=True)
 
 
 def _targets(priority: str, start) -> tuple:
@@ -252,8 +253,9 @@ def set_waiting(ticket: Ticket, *, acting_user) -> Ticket:
 
 @transaction.atomic
 def resolve_ticket(ticket: Ticket, *, acting_user=None) -> Ticket:
-    """Mark resolved (the time is recorded once per resolution), plan the "was this solved?"
-    question SUPPORT_SATISFACTION_DELAY_MINUTES later, and send `ticket_resolved`."""
+    """Mark resolved (the time is recorded once per resolution), open an unanswered "was this
+    solved?" record and send `ticket_resolved`, whose receiver in the follow-up engine plans
+    the question as a database row."""
     ticket = _locked(ticket)
     if ticket.is_done:
         raise TicketError(
@@ -265,12 +267,9 @@ def resolve_ticket(ticket: Ticket, *, acting_user=None) -> Ticket:
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
     by = acting_user.email if acting_user else _("the customer")
     _system_note(ticket, _("Resolved by %(by)s.") % {"by": by})
-    due = now + timedelta(minutes=settings.SUPPORT_SATISFACTION_DELAY_MINUTES)
     SatisfactionAnswer.objects.update_or_create(
         ticket=ticket,
         defaults={
-            "due_at": due,
-            "sent_at": None,
             "solved": None,
             "comment": "",
             "answered_at": None,
@@ -285,8 +284,8 @@ def _reopen(ticket: Ticket, *, note: str) -> None:
     ticket.status = Ticket.Status.OPEN
     ticket.resolved_at = None
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
-    # A question not yet sent is moot once the problem is back.
-    SatisfactionAnswer.objects.filter(ticket=ticket, sent_at__isnull=True).delete()
+    # The question is moot once the problem is back (the engine skips it when due).
+    SatisfactionAnswer.objects.filter(ticket=ticket, answered_at__isnull=True).delete()
     _system_note(ticket, note)
 
 

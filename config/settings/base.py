@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "orders",
     "support",
     "reviews",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -240,3 +241,18 @@ SUPPORT_SATISFACTION_DELAY_MINUTES = int(
     os.environ.get("SUPPORT_SATISFACTION_DELAY_MINUTES", str(24 * 60))
 )
 SUPPORT_NOTIFY_EMAILS = env_list("SUPPORT_NOTIFY_EMAILS", [])
+
+# ---------------------------------------------------------------- follow-ups
+# Minutes after delivery (or after a ticket is resolved); the demo sets them to a few minutes.
+FOLLOWUP_CARE_CHECK_MINUTES = int(os.environ.get("FOLLOWUP_CARE_CHECK_MINUTES", str(2 * 24 * 60)))
+FOLLOWUP_REVIEW_REQUEST_MINUTES = int(
+    os.environ.get("FOLLOWUP_REVIEW_REQUEST_MINUTES", str(7 * 24 * 60))
+)
+FOLLOWUP_REMINDER_MINUTES = int(os.environ.get("FOLLOWUP_REMINDER_MINUTES", str(14 * 24 * 60)))
+FOLLOWUP_SATISFACTION_MINUTES = int(os.environ.get("FOLLOWUP_SATISFACTION_MINUTES", str(24 * 60)))
+FOLLOWUP_CAP = 3  # emails to one address
+FOLLOWUP_CAP_DAYS = 30
+FOLLOWUP_MAX_ATTEMPTS = 5
+FOLLOWUP_RETRY_MINUTES = 5  # doubled after each failed attempt
+FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))
+FOLLOWUP_LINK_DAYS = 180

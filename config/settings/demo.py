@@ -9,14 +9,20 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SERVE_MEDIA", "1")
 
 from .base import *  # noqa: E402,F403
-from .base import VAR_DIR, env_bool  # noqa: E402
+from .base import env_bool  # noqa: E402
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "demo-only-not-secret-0f7c2a9e61b54d3c8a1e"
 SERVE_MEDIA = True
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# Every email lands in the database and on the /outbox/ page.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "outbox.backend.OutboxBackend")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Demo delays in minutes, so a newcomer can walk the whole loop in a few minutes.
+FOLLOWUP_CARE_CHECK_MINUTES = int(os.environ.get("FOLLOWUP_CARE_CHECK_MINUTES", "1"))
+FOLLOWUP_REVIEW_REQUEST_MINUTES = int(os.environ.get("FOLLOWUP_REVIEW_REQUEST_MINUTES", "2"))
+FOLLOWUP_REMINDER_MINUTES = int(os.environ.get("FOLLOWUP_REMINDER_MINUTES", "5"))
+FOLLOWUP_SATISFACTION_MINUTES = int(os.environ.get("FOLLOWUP_SATISFACTION_MINUTES", "1"))

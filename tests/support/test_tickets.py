@@ -7,10 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from reviews.followups import dispatch
+from reviews.models import FollowUp
 from support import services
 from support.models import CannedReply, SatisfactionAnswer, Ticket, TicketMessage
 from support.selectors import inbox
-from support.tasks import send_due_satisfaction_questions
 
 from ..factories import VariantFactory, image_upload
 from ..orders.helpers import place
@@ -221,17 +222,19 @@ def test_canned_reply_variables():
 def test_satisfaction_question_sent_once_after_the_delay_and_get_changes_nothing(
     client, support_user, settings
 ):
-    settings.SUPPORT_SATISFACTION_DELAY_MINUTES = 60
+    settings.FOLLOWUP_SATISFACTION_MINUTES = 60
     ticket = open_simple()
     services.resolve_ticket(ticket, acting_user=support_user)
+    row = FollowUp.objects.get(ticket=ticket, kind="satisfaction")
+    assert row.state == "planned" and row.due_at > timezone.now() + timedelta(minutes=59)
     mail.outbox.clear()
-    assert send_due_satisfaction_questions() == 0  # not due yet
-    SatisfactionAnswer.objects.update(due_at=timezone.now() - timedelta(minutes=1))
-    assert send_due_satisfaction_questions() == 1
-    assert send_due_satisfaction_questions() == 0
+    assert dispatch().sent == 0  # not due yet
+    FollowUp.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    assert dispatch().sent == 1
+    assert dispatch().sent == 0
     [email] = mail.outbox
     url = reverse("support:satisfaction", args=[ticket.token])
-    assert url in email.body
+    assert url in email.body and email.to == ["mei@example.com"]
     client.get(url)
     assert SatisfactionAnswer.objects.get().answered_at is None
     client.post(url, {"solved": "no", "comment": "Still waiting"})
@@ -239,6 +242,18 @@ def test_satisfaction_question_sent_once_after_the_delay_and_get_changes_nothing
     assert answer.solved is False and answer.comment == "Still waiting"
     client.post(url, {"solved": "yes"})
     assert SatisfactionAnswer.objects.get().solved is False  # the first answer stands
+
+
+def test_satisfaction_question_skipped_when_the_ticket_reopens(support_user, settings):
+    settings.FOLLOWUP_SATISFACTION_MINUTES = 0
+    ticket = open_simple()
+    services.resolve_ticket(ticket, acting_user=support_user)
+    services.reply_to_ticket(ticket, "It broke again")  # the customer's reply reopens it
+    mail.outbox.clear()
+    dispatch()
+    row = FollowUp.objects.get(ticket=ticket)
+    assert row.state == "skipped" and "reopened" in row.skip_reason
+    assert not [m for m in mail.outbox if "solved" in m.subject.lower()]
 
 
 def test_staff_inbox_roles_and_views(client, customer, support_user, owner):
