@@ -32,3 +32,43 @@ def send_order_email(order_id: int, kind: str) -> str:
 def assume_delivered_orders() -> int:
     """Periodic: orders shipped ORDER_ASSUME_DELIVERED_DAYS ago with no word count as delivered."""
     return assume_delivered(days=settings.ORDER_ASSUME_DELIVERED_DAYS)
+
+
+STEP_TIMES = {
+    "placed": "placed_at",
+    "shipped": "shipped_at",
+    "delivered": "delivered_at",
+    "cancelled": "cancelled_at",
+}
+
+
+@shared_task
+def send_missing_order_emails(grace_minutes: int = 2, window_days: int = 3) -> int:
+    """Periodic: send order emails whose queueing was lost (the broker was down at commit).
+
+    An email counts as missing when its step happened more than `grace_minutes` ago and no
+    OrderEmail row records it; send_order_email itself makes a second send impossible.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    sent = 0
+    for kind, field in STEP_TIMES.items():
+        missing = (
+            Order.objects.filter(
+                **{
+                    f"{field}__lt": now - timedelta(minutes=grace_minutes),
+                    f"{field}__gt": now - timedelta(days=window_days),
+                }
+            )
+            .exclude(emails__kind=kind)
+            .values_list("pk", flat=True)
+        )
+        if kind == "delivered":
+            missing = missing.filter(delivery_assumed=False)
+        for order_id in missing[:500]:
+            if send_order_email(order_id, kind) == "sent":
+                sent += 1
+    return sent

@@ -159,3 +159,21 @@ def test_assume_delivered_marks_only_old_shipments(cod_order, django_capture_on_
     assert old.events.filter(kind=OrderEvent.Kind.ASSUMED_DELIVERED).count() == 1
     # An assumed delivery does not tell the buyer it was delivered.
     assert not [m for m in mail.outbox if "delivered" in m.subject]
+
+
+def test_emails_lost_with_the_broker_are_sent_by_the_sweep_once(cod_order):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.tasks import send_missing_order_emails
+
+    # No on_commit callbacks ran (as when the broker was down): no email was sent.
+    order = services.mark_delivered(ship(cod_order))
+    assert not mail.outbox
+    assert send_missing_order_emails() == 0  # within the grace period nothing is touched
+    past = timezone.now() - timedelta(minutes=5)
+    Order.objects.filter(pk=order.pk).update(placed_at=past, shipped_at=past, delivered_at=past)
+    assert send_missing_order_emails() == 3
+    assert send_missing_order_emails() == 0
+    assert sorted(m.subject.split()[-1] for m in mail.outbox) == ["delivered", "received", "way"]
