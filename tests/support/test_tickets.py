@@ -366,3 +366,14 @@ def test_ticket_resolved_signal_inside_transaction(support_user):
     finally:
         ticket_resolved.disconnect(receiver)
     assert seen == [(ticket.pk, True)]
+
+
+def test_staff_ticket_page_opens_after_system_notes(client, support_user):
+    # Regression: notes with no author (assign, resolve) made the staff page a 500.
+    ticket = open_simple()
+    services.assign_ticket(ticket, support_user, acting_user=support_user)
+    services.resolve_ticket(ticket, acting_user=support_user)
+    client.force_login(support_user)
+    response = client.get(reverse("support_manage:ticket_detail", args=[ticket.pk]))
+    assert response.status_code == 200
+    assert "Assigned to" in response.content.decode() and "Resolved by" in response.content.decode()
