@@ -139,7 +139,7 @@ def order_detail(request, pk: int):
     """The owner's order page with its follow-ups: planned, sent, answered, skipped and why."""
     order = get_object_or_404(Order, pk=pk)
     context = order_detail_context(order)
-    context["follow_ups"] = list(FollowUp.objects.filter(order=order).order_by("due_at"))
+    context["follow_ups"] = list(FollowUp.objects.filter(order=order).order_by("due_at", "id"))
     return render(request, "reviews/manage/order_detail.html", context)
 
 

@@ -192,9 +192,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
-    "satisfaction-questions": {
-        "task": "support.tasks.send_due_satisfaction_questions",
-        "schedule": 60.0,
+    "dispatch-follow-ups": {"task": "reviews.tasks.dispatch_follow_ups", "schedule": 60.0},
+    "send-missing-order-emails": {
+        "task": "orders.tasks.send_missing_order_emails",
+        "schedule": 300.0,
     },
 }
 CELERY_TIMEZONE = TIME_ZONE
