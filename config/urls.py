@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("manage/orders/", include("orders.manage_urls")),
     path("manage/follow-ups/", include("reviews.followup_urls")),
+    path("manage/reputation/", reviews_manage_views.reputation_dashboard, name="reputation"),
     path("manage/reviews/", include("reviews.manage_urls")),
     path("manage/tickets/", include("support.manage_urls")),
     path("healthz", views.healthz, name="healthz"),

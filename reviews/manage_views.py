@@ -163,3 +163,16 @@ def retry_follow_up(request, pk: int):
     else:
         messages.success(request, _("Planned again: the dispatcher sends it within a minute."))
     return redirect("reviews_followups:dashboard")
+
+
+@owner_required
+def reputation_dashboard(request):
+    from .reputation import branding_checklist, figures
+
+    data = figures()
+    checklist = branding_checklist(data)
+    return render(
+        request,
+        "reviews/manage/reputation.html",
+        {"f": data, "checklist": checklist, "ready": all(c["passed"] for c in checklist)},
+    )

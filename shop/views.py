@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Count, F, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -28,8 +29,16 @@ def home(request):
         featured = list(catalogue_products({"sort": "newest"})[:8])
     for product in featured:
         product.sizes_available = sizes_in_stock(product)
+    totals = Product.objects.visible().aggregate(
+        garments=Count("id"),
+        reviews=Sum("rating_count"),
+        weighted=Sum(F("rating_mean") * F("rating_count")),
+    )
+    reviews = totals["reviews"] or 0
     figures = {
-        "garments": Product.objects.visible().count(),
+        "garments": totals["garments"],
+        "reviews": reviews,
+        "mean": round(totals["weighted"] / reviews, 1) if reviews else None,
     }
     return render(request, "shop/home.html", {"featured": featured, "figures": figures})
 

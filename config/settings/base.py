@@ -257,3 +257,13 @@ FOLLOWUP_MAX_ATTEMPTS = 5
 FOLLOWUP_RETRY_MINUTES = 5  # doubled after each failed attempt
 FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))
 FOLLOWUP_LINK_DAYS = 180
+SHIP_ON_TIME_DAYS = int(os.environ.get("SHIP_ON_TIME_DAYS", "2"))
+BRANDING_THRESHOLDS = {
+    "reviews": 50,
+    "mean": 4.3,
+    "review_conversion": 15,
+    "first_response_hours": 24,
+    "satisfaction": 85,
+    "on_time": 95,
+    "repeat_buyers": 20,
+}
