@@ -161,14 +161,32 @@ def record_bounce(email: str) -> bool:
 
 
 # ------------------------------------------------------------------ building emails
-def build_email(row: FollowUp, shop: ShopProfile) -> EmailMultiAlternatives:
-    """The email for one follow-up, with one-click unsubscribe (RFC 8058) headers."""
-    from .services import review_url
+_PLACEHOLDER = "0TOKEN0"
 
-    unsubscribe = _absolute(reverse("reviews:unsubscribe", args=[unsubscribe_token(row.email)]))
-    one_click = _absolute(
-        reverse("reviews:unsubscribe_one_click", args=[unsubscribe_token(row.email)])
-    )
+
+def _link_patterns() -> dict[str, str]:
+    """Absolute links with a placeholder for the token: reversing once per batch, not per
+    email, is a third of the dispatcher's time saved (see bench/README.md)."""
+    names = {
+        "unsubscribe": "reviews:unsubscribe",
+        "one_click": "reviews:unsubscribe_one_click",
+        "care_check": "reviews:care_check",
+        "review": "reviews:write",
+        "satisfaction": "support:satisfaction",
+    }
+    return {key: _absolute(reverse(name, args=[_PLACEHOLDER])) for key, name in names.items()}
+
+
+def build_email(
+    row: FollowUp, shop: ShopProfile, links: dict[str, str] | None = None
+) -> EmailMultiAlternatives:
+    """The email for one follow-up, with one-click unsubscribe (RFC 8058) headers."""
+    from .services import review_token
+
+    links = links or _link_patterns()
+    token = unsubscribe_token(row.email)
+    unsubscribe = links["unsubscribe"].replace(_PLACEHOLDER, token)
+    one_click = links["one_click"].replace(_PLACEHOLDER, token)
     context = {
         "row": row,
         "shop": shop,
@@ -177,11 +195,11 @@ def build_email(row: FollowUp, shop: ShopProfile) -> EmailMultiAlternatives:
         "ticket": row.ticket,
     }
     if row.kind == FollowUp.Kind.CARE_CHECK:
-        context["answer_url"] = _absolute(reverse("reviews:care_check", args=[answer_token(row)]))
+        context["answer_url"] = links["care_check"].replace(_PLACEHOLDER, answer_token(row))
     elif row.kind in (FollowUp.Kind.REVIEW_REQUEST, FollowUp.Kind.REMINDER):
-        context["review_url"] = review_url(row.order, absolute=True)
+        context["review_url"] = links["review"].replace(_PLACEHOLDER, review_token(row.order))
     else:
-        context["answer_url"] = _absolute(reverse("support:satisfaction", args=[row.ticket.token]))
+        context["answer_url"] = links["satisfaction"].replace(_PLACEHOLDER, row.ticket.token)
     name = (row.order.name if row.order_id else row.ticket.name).split()
     context["first_name"] = name[0] if name else ""
     subject = render_to_string(f"reviews/email/{row.kind}_subject.txt", context).strip()
@@ -309,6 +327,7 @@ def dispatch_batch(batch: int | None = None, *, now=None) -> DispatchResult:
     )
     reasons = _skip_reasons(rows, now)
     shop = ShopProfile.load()
+    links = _link_patterns()
     sent, failed = [], []
     connection = get_connection()
     try:
@@ -317,7 +336,7 @@ def dispatch_batch(batch: int | None = None, *, now=None) -> DispatchResult:
             if row.pk in reasons:
                 continue
             try:
-                connection.send_messages([build_email(row, shop)])
+                connection.send_messages([build_email(row, shop, links)])
                 sent.append(row.pk)
             except Exception as error:  # noqa: BLE001 - one bad send must not stop the batch
                 log.warning("follow-up %s failed: %r", row.pk, error)
