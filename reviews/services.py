@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderLine
+from shop.cache import bump_catalogue_version
 from shop.images import CleanImage
 
 from . import summary
@@ -216,6 +217,7 @@ def reply_to_review(review: Review, *, body: str, acting_user) -> ReviewReply:
     reply, _created = ReviewReply.objects.update_or_create(
         review=review, defaults={"body": body, "author": acting_user}
     )
+    transaction.on_commit(bump_catalogue_version)
     return reply
 
 
@@ -228,4 +230,5 @@ def vote_helpful(review: Review, *, voter: str) -> int:
     except IntegrityError:
         raise ReviewError(_("You already marked this review helpful."))
     Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    transaction.on_commit(bump_catalogue_version)
     return Review.objects.values_list("helpful_count", flat=True).get(pk=review.pk)

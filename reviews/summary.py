@@ -4,8 +4,10 @@ and recomputable from scratch (the recompute_review_summaries command) to the sa
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
+from shop.cache import bump_catalogue_version
 from shop.models import Product
 
 from .models import Review, ReviewSummary
@@ -51,6 +53,8 @@ def apply_delta(
         changes["hidden"] = F("hidden") + hidden
     ReviewSummary.objects.filter(product_id=product_id).update(**changes)
     _sync_product(ReviewSummary.objects.get(product_id=product_id))
+    # Cached product and catalogue pages show these figures.
+    transaction.on_commit(bump_catalogue_version)
 
 
 def recompute_all() -> int:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from orders.views import customer_orders_queryset, tracking_context
+from shop.page_cache import cache_public_page
 from shop.views import product_page_context
 
 from . import followups, services
@@ -86,7 +87,8 @@ def _json_ld(product, images, summary, reviews, shop) -> str:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@cache_public_page
+@vary_on_headers("HX-Request", "HX-Target")
 def product_detail(request, slug: str):
     """The shop's product page with its verified reviews (DESIGN: /products/<slug>/)."""
     context = product_page_context(slug)

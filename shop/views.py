@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from .cache import catalogue_version
 from .forms import CatalogueFilterForm
 from .models import Product
+from .page_cache import cache_public_page
 from .selectors import (
     catalogue_facets,
     catalogue_products,
@@ -23,6 +24,7 @@ from .selectors import (
 )
 
 
+@cache_public_page
 def home(request):
     featured = list(catalogue_products({"sort": "newest"}).filter(featured=True)[:8])
     if len(featured) < 4:
@@ -52,6 +54,7 @@ def _catalogue_key(params: dict, page_number: str) -> str:
 
 
 @require_GET
+@cache_public_page
 @vary_on_headers("HX-Request")
 def product_list(request):
     form = CatalogueFilterForm(request.GET or None)
