@@ -7,3 +7,5 @@ lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 check:
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(python3 -c 'print("x"*60)') .venv/bin/python manage.py check --deploy --fail-level WARNING
+bench:  ## the catalogue benchmark (PostgreSQL, Redis, wrk)
+	bench/run_catalogue.sh
