@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderLine
 from shop.cache import bump_catalogue_version
-from shop.images import CleanImage
+from shop.images import CleanImage, store_image_files
 
 from . import summary
 from .models import HelpfulVote, HideReason, ModerationLog, Review, ReviewPhoto, ReviewReply
@@ -95,13 +95,8 @@ def default_display_name(full_name: str) -> str:
 def _add_photos(review: Review, photos: Iterable[CleanImage]) -> None:
     start = review.photos.count()
     for offset, image in enumerate(photos):
-        photo = ReviewPhoto(
-            review=review, width=image.width, height=image.height, position=start + offset
-        )
-        photo.original.save(image.master.name, image.master, save=False)
-        small, large = sorted(image.renditions)
-        photo.small.save(image.renditions[small].name, image.renditions[small], save=False)
-        photo.large.save(image.renditions[large].name, image.renditions[large], save=False)
+        photo = ReviewPhoto(review=review, position=start + offset)
+        store_image_files(photo, image)
         photo.save()
 
 

@@ -130,3 +130,14 @@ def clean_image(upload) -> CleanImage:
         width=master.width,
         height=master.height,
     )
+
+
+def store_image_files(row, image: CleanImage) -> None:
+    """Write `image`'s master and renditions to `row`'s original, small and large fields
+    (not saved: the caller saves the row). Product images, review photos and ticket
+    attachments all store their files this way."""
+    row.width, row.height = image.width, image.height
+    row.original.save(image.master.name, image.master, save=False)
+    small, large = sorted(image.renditions)
+    row.small.save(image.renditions[small].name, image.renditions[small], save=False)
+    row.large.save(image.renditions[large].name, image.renditions[large], save=False)

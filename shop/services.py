@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .cache import bump_catalogue_version
 from .forms import VariantCell
-from .images import CleanImage
+from .images import CleanImage, store_image_files
 from .models import Product, ProductImage, ShopProfile, StockAdjustment, Variant
 
 
@@ -65,13 +65,8 @@ def add_images(product: Product, images: Iterable[CleanImage]) -> list[ProductIm
     start = (product.images.aggregate(top=Max("position"))["top"] or 0) + 1
     created = []
     for offset, image in enumerate(images):
-        row = ProductImage(
-            product=product, width=image.width, height=image.height, position=start + offset
-        )
-        row.original.save(image.master.name, image.master, save=False)
-        small, large = sorted(image.renditions)
-        row.small.save(image.renditions[small].name, image.renditions[small], save=False)
-        row.large.save(image.renditions[large].name, image.renditions[large], save=False)
+        row = ProductImage(product=product, position=start + offset)
+        store_image_files(row, image)
         row.save()
         created.append(row)
     return created

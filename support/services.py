@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order
-from shop.images import CleanImage
+from shop.images import CleanImage, store_image_files
 
 from .models import SatisfactionAnswer, Ticket, TicketAttachment, TicketMessage
 from .signals import ticket_resolved
@@ -38,11 +38,8 @@ def _targets(priority: str, start) -> tuple:
 
 def _attach(message: TicketMessage, photos: Iterable[CleanImage]) -> None:
     for image in photos:
-        attachment = TicketAttachment(message=message, width=image.width, height=image.height)
-        attachment.original.save(image.master.name, image.master, save=False)
-        small, large = sorted(image.renditions)
-        attachment.small.save(image.renditions[small].name, image.renditions[small], save=False)
-        attachment.large.save(image.renditions[large].name, image.renditions[large], save=False)
+        attachment = TicketAttachment(message=message)
+        store_image_files(attachment, image)
         attachment.save()
 
 
