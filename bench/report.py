@@ -332,14 +332,15 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(text: str) -> None:
+def update_readme(text: str, start: str = START, end: str = END) -> None:
+    """Replace the text between two markers of bench/README.md (each benchmark has its own)."""
     readme = BENCH / "README.md"
     content = readme.read_text()
-    if START not in content or END not in content:
-        raise SystemExit(f"{readme} lacks the {START} / {END} markers")
-    head, rest = content.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{text}{END}{tail}")
+    if start not in content or end not in content:
+        raise SystemExit(f"{readme} lacks the {start} / {end} markers")
+    head, rest = content.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{text}{end}{tail}")
 
 
 def main() -> None:

@@ -227,6 +227,7 @@ class DispatchResult:
     skipped: int = 0
     failed: int = 0
     retried: int = 0
+    # The rows one batch sent; not summed over a run, whose memory must not grow with its rows.
     sent_ids: list[int] = field(default_factory=list)
 
 
@@ -399,7 +400,6 @@ def dispatch(*, batch: int | None = None, max_batches: int = 1000, now=None) -> 
         total.skipped += result.skipped
         total.failed += result.failed
         total.retried += result.retried
-        total.sent_ids += result.sent_ids
         if result.claimed < (batch or settings.FOLLOWUP_BATCH):
             break
     DispatcherRun.objects.filter(pk=run.pk).update(

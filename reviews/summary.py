@@ -57,10 +57,14 @@ def apply_delta(
     transaction.on_commit(bump_catalogue_version)
 
 
-def recompute_all() -> int:
-    """Rebuild every product's summary from the reviews themselves; returns products touched."""
+def recompute_all(product_ids=None) -> int:
+    """Rebuild every product's summary (or those of `product_ids`) from the reviews themselves;
+    returns the number of products touched."""
     published = Q(reviews__status=Review.Status.PUBLISHED)
-    rows = Product.objects.annotate(
+    products = (
+        Product.objects.all() if product_ids is None else Product.objects.filter(pk__in=product_ids)
+    )
+    rows = products.annotate(
         n=Count("reviews", filter=published),
         total=Sum("reviews__rating", filter=published),
         hidden_n=Count("reviews", filter=Q(reviews__status=Review.Status.HIDDEN)),

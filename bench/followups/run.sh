@@ -1,78 +1,133 @@
 #!/usr/bin/env bash
 # 100,000 due follow-ups dispatched by one real Celery worker (Redis broker, PostgreSQL):
-# rows per second, the worker's peak memory, and a count proving each row was sent once.
-# Usage: bench/followups/run.sh [rows]   (writes bench/reports/followups-<date>.json)
+# rows per second, the worker's memory over the run, and a count proving each row was sent once.
+#
+#     bench/followups/run.sh [rows]     (about 3 minutes for 100,000)
+#
+# The worker is the Procfile's: prefork, BENCH_CONCURRENCY processes (2, one per core); with
+# BENCH_POOL=solo it is one process. The dispatch is started as beat starts it (one
+# dispatch_follow_ups task, which fans out to FOLLOWUP_DISPATCHERS when a backlog is due).
+# The email backend (bench/followups/count_backend.py) builds each MIME message, as an SMTP
+# or file backend would, and writes one line per message to a file instead of sending it.
+# Writes bench/reports/followups-<date>-<rows>-<pool>.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-100000}
+POOL=${BENCH_POOL:-prefork}
+CONCURRENCY=${BENCH_CONCURRENCY:-2}
+[[ "$POOL" == solo ]] && CONCURRENCY=1
 DB=shop_bench_followups
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 export REDIS_URL="redis://127.0.0.1:6379/6"
 export DJANGO_SETTINGS_MODULE=config.settings.production
-export SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+export SECRET_KEY
 export EMAIL_BACKEND="bench.followups.count_backend.CountingBackend"
-export BENCH_MAIL_LOG="$(mktemp)"
+export FOLLOWUP_DISPATCHERS="$CONCURRENCY"
+BENCH_MAIL_LOG="$(mktemp)"
+export BENCH_MAIL_LOG
 export PYTHONPATH="$PWD"
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB" -qc "CREATE DATABASE $DB"
 redis-cli -n 6 flushdb >/dev/null
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python bench/followups/seed.py "$ROWS"
 
-.venv/bin/celery -A config worker --pool=solo --concurrency=1 --loglevel=WARNING --without-heartbeat --without-mingle --without-gossip &
+.venv/bin/celery -A config worker --pool="$POOL" --concurrency="$CONCURRENCY" \
+    --loglevel=WARNING --without-heartbeat --without-mingle --without-gossip &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null || true' EXIT
-sleep 4
-peak_file=$(mktemp)
-( while kill -0 $worker 2>/dev/null; do grep VmHWM /proc/$worker/status 2>/dev/null | awk '{print $2}' > "$peak_file.tmp" && mv "$peak_file.tmp" "$peak_file"; sleep 0.5; done ) &
-rss_start=$(grep VmRSS /proc/$worker/status | awk '{print $2}')
+sleep 5
+rss_log=$(mktemp)
+# Every half second: the resident size of each of the worker's processes (main and pool
+# children) and their sum, to show whether memory grows with the rows sent.
+(
+    while kill -0 $worker 2>/dev/null; do
+        line=""
+        for pid in $worker $(pgrep -P $worker); do
+            line+="$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0) "
+        done
+        echo "$line" >>"$rss_log"
+        sleep 0.5
+    done
+) &
 .venv/bin/python - <<'PY'
-import django, os, time
+import time
+
+import django
+
 django.setup()
-from reviews.tasks import dispatch_follow_ups
 from reviews.models import DispatcherRun, FollowUp
-dispatch_follow_ups.delay()
+from reviews.tasks import dispatch_follow_ups
+
+dispatch_follow_ups.delay()  # as beat does
 deadline = time.monotonic() + 900
 while time.monotonic() < deadline:
-    run = DispatcherRun.objects.filter(finished_at__isnull=False).first()
-    if run:
+    unsent = FollowUp.objects.filter(state__in=["planned", "sending"]).exists()
+    running = DispatcherRun.objects.filter(finished_at__isnull=True).exists()
+    if not unsent and not running and DispatcherRun.objects.exists():
         break
-    time.sleep(1)
+    time.sleep(0.5)
 PY
 sleep 1
-peak_kb=$(cat "$peak_file")
-rss_end=$(grep VmRSS /proc/$worker/status | awk '{print $2}')
-kill -TERM $worker; wait $worker 2>/dev/null || true
+kill -TERM $worker
+wait $worker 2>/dev/null || true
 trap - EXIT
-.venv/bin/python - "$ROWS" "$rss_start" "$rss_end" "$peak_kb" <<'PY'
+sleep 1
+.venv/bin/python - "$ROWS" "$rss_log" "$POOL" "$CONCURRENCY" <<'PY'
 import collections, datetime, json, os, platform, subprocess, sys
+
 import django
+
 django.setup()
+from django.db.models import Max, Min, Sum
+
 from reviews.models import DispatcherRun, FollowUp
-rows, rss_start, rss_end, peak = (int(x) for x in sys.argv[1:5])
-run = DispatcherRun.objects.first()
-seconds = (run.finished_at - run.started_at).total_seconds()
+
+rows, rss_log, pool, concurrency = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+runs = DispatcherRun.objects.aggregate(
+    start=Min("started_at"), end=Max("finished_at"), sent=Sum("sent")
+)
+seconds = (runs["end"] - runs["start"]).total_seconds()
+samples = [[int(x) for x in line.split()] for line in open(rss_log) if line.strip()]
+totals = [sum(s) for s in samples]
+# Resident size at each tenth of the worker's life (start-up, the run, the idle end): flat if
+# memory does not grow with the rows sent.
+by_tenth = [totals[min(len(totals) - 1, len(totals) * i // 10)] for i in range(11)]
 lines = open(os.environ["BENCH_MAIL_LOG"], encoding="utf-8").read().splitlines()
-per_row = collections.Counter(lines)
+per_email = collections.Counter(lines)
 sent = FollowUp.objects.filter(state="sent").count()
 report = {
     "date": datetime.date.today().isoformat(),
+    "commit": subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip(),
     "rows": rows,
+    "pool": pool,
+    "processes": concurrency,
+    "dispatcher_runs": DispatcherRun.objects.count(),
     "sent_rows": sent,
+    "sent_by_dispatchers": runs["sent"],
     "emails_logged": len(lines),
-    "distinct_emails": len(per_row),
-    "max_sends_of_one_email": max(per_row.values()) if per_row else 0,
+    "distinct_emails": len(per_email),
+    "max_sends_of_one_email": max(per_email.values()) if per_email else 0,
     "seconds": round(seconds, 1),
     "rows_per_second": round(sent / seconds) if seconds else None,
-    "worker_rss_kb_start": rss_start,
-    "worker_rss_kb_end": rss_end,
-    "worker_peak_rss_kb": peak,
+    "worker_rss_kb_sum_by_tenth": by_tenth,
+    "worker_rss_kb_sum_peak": max(totals),
+    "worker_rss_kb_largest_process_peak": max(max(s) for s in samples),
     "batch": int(os.environ.get("FOLLOWUP_BATCH", "500")),
-    "machine": f"{os.cpu_count()} cores, {platform.python_version()}, " + subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"], capture_output=True, text=True).stdout.strip(),
+    "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL "
+    + subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip(),
 }
 os.makedirs("bench/reports", exist_ok=True)
-path = f"bench/reports/followups-{report['date']}.json"
-json.dump(report, open(path, "w"), indent=2)
+path = f"bench/reports/followups-{report['date']}-{rows}-{pool}.json"
+with open(path, "w") as out:
+    json.dump(report, out, indent=2)
 print(json.dumps(report, indent=2))
-assert sent == rows == len(lines) == len(per_row), "each row must be sent exactly once"
+assert sent == rows == len(lines) == len(per_email), "each row must be sent exactly once"
 PY
-rm -f "$BENCH_MAIL_LOG" "$peak_file"
+rm -f "$BENCH_MAIL_LOG" "$rss_log"

@@ -256,6 +256,9 @@ FOLLOWUP_CAP_DAYS = 30
 FOLLOWUP_MAX_ATTEMPTS = 5
 FOLLOWUP_RETRY_MINUTES = 5  # doubled after each failed attempt
 FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))
+# Dispatchers beat's run starts when more than a batch is due: one per worker process (the
+# Procfile's worker runs 2), so a backlog after an outage is sent by every core.
+FOLLOWUP_DISPATCHERS = int(os.environ.get("FOLLOWUP_DISPATCHERS", "2"))
 FOLLOWUP_LINK_DAYS = 180
 SHIP_ON_TIME_DAYS = int(os.environ.get("SHIP_ON_TIME_DAYS", "2"))
 BRANDING_THRESHOLDS = {

@@ -312,3 +312,29 @@ def test_healthz_reports_the_dispatcher(client):
 def test_outbox_page_only_with_debug(client, settings):
     settings.DEBUG = False
     assert client.get("/outbox/").status_code == 404
+
+
+
+@pytest.mark.parametrize("orders, dispatchers", [(2, 1), (3, 3)])
+def test_beat_run_fans_out_only_for_a_backlog(settings, orders, dispatchers):
+    from dataclasses import replace
+
+    from reviews.models import DispatcherRun
+    from reviews.tasks import dispatch_follow_ups
+
+    settings.FOLLOWUP_BATCH = 6
+    settings.FOLLOWUP_DISPATCHERS = 3
+    variant = VariantFactory(stock=10)
+    for i in range(orders):
+        order = place({variant: 1}, buyer=replace(BUYER, email=f"buyer{i}@example.com"))
+        order_services.mark_shipped(order, carrier="SF", tracking_number=str(i))
+        order_services.mark_delivered(order)
+    make_due()
+    mail.outbox.clear()
+    dispatch_follow_ups.delay()
+    # 6 due rows fit one batch: beat's dispatcher alone. 9 rows are a backlog: it queues two
+    # more (eager Celery runs them at once), which do not fan out again.
+    assert DispatcherRun.objects.count() == dispatchers
+    assert len(mail.outbox) == 3 * orders
+    assert len({(m.to[0], m.subject) for m in mail.outbox}) == 3 * orders
+    assert FollowUp.objects.filter(state="sent").count() == 3 * orders

@@ -163,3 +163,15 @@ def test_default_display_name():
     assert services.default_display_name("Mei Chen") == "Mei C."
     assert services.default_display_name("Li") == "Li"
     assert services.default_display_name("Ana María de la Cruz") == "Ana C."
+
+
+def test_recompute_for_some_products_leaves_the_others_alone():
+    from reviews.summary import recompute_all
+
+    reviewed, other = ProductFactory(), ProductFactory()
+    review(delivered_order(VariantFactory(product=reviewed, stock=5)).lines.get(), rating=4)
+    review(delivered_order(VariantFactory(product=other, stock=5)).lines.get(), rating=2)
+    ReviewSummary.objects.update(count=0, rating_sum=0)
+    assert recompute_all(product_ids=[reviewed.pk]) == 1
+    assert ReviewSummary.objects.get(product=reviewed).count == 1
+    assert ReviewSummary.objects.get(product=other).count == 0  # not touched
