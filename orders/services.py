@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.cache import bump_catalogue_version
+from shop.cache import bump_catalogue_version, stock_change_is_visible
 from shop.models import Product, ShopProfile, Variant
 
 from .models import Order, OrderEvent, OrderLine
@@ -166,6 +166,7 @@ def place_order(
                 for variant, quantity in lines
             )
             _event(order, OrderEvent.Kind.PLACED)
+            stock_shows = stock_change_is_visible({v.pk: -q for v, q in lines})
     except IntegrityError:
         # A double submit raced us to the same checkout key: the first one's order stands.
         existing = Order.objects.filter(checkout_key=checkout_key).first()
@@ -173,7 +174,8 @@ def place_order(
             raise
         return existing
     _queue_email(order, "placed")
-    transaction.on_commit(bump_catalogue_version)
+    if stock_shows:
+        transaction.on_commit(bump_catalogue_version)
     return order
 
 
@@ -279,8 +281,10 @@ def cancel_order(order: Order, *, reason: str, acting_user=None) -> Order:
         )
     if not reason.strip():
         raise OrderError(_("Give a reason for the cancellation."))
+    restored: dict[int, int] = {}
     for line in order.lines.exclude(variant=None):
         Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+        restored[line.variant_id] = restored.get(line.variant_id, 0) + line.quantity
     order.status = Order.Status.CANCELLED
     order.cancel_reason = reason.strip()
     order.cancelled_at = timezone.now()
@@ -291,7 +295,8 @@ def cancel_order(order: Order, *, reason: str, acting_user=None) -> Order:
     order.save(update_fields=fields)
     _event(order, OrderEvent.Kind.CANCELLED, actor=acting_user, note=order.cancel_reason)
     _queue_email(order, "cancelled")
-    transaction.on_commit(bump_catalogue_version)
+    if stock_change_is_visible(restored):
+        transaction.on_commit(bump_catalogue_version)
     return order
 
 

@@ -8,6 +8,12 @@ from django.core.cache import cache
 
 VERSION_KEY = "catalogue:version"
 
+# Public pages show stock only as "sold out", "only N left" (when all of a product's variants
+# together hold FEW_LEFT units or fewer) and whether a size can be chosen (stock above zero).
+# An order that leaves every variant it touched above FEW_LEFT changes none of that, so it
+# keeps the cached pages: with steady orders, most orders must not empty the whole cache.
+FEW_LEFT = 5
+
 
 def catalogue_version() -> int:
     version = cache.get(VERSION_KEY)
@@ -22,3 +28,22 @@ def bump_catalogue_version() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def stock_change_is_visible(changes: dict[int, int]) -> bool:
+    """Whether a stock change shows on a public page; call it after the change, inside its
+    transaction (the rows are then locked, their stock exact).
+
+    `changes` maps variant id -> units added (negative: taken). Visible when any of those
+    variants held FEW_LEFT units or fewer before or after the change.
+    """
+    from django.db.models import Q
+
+    from .models import Variant
+
+    if not changes:
+        return False
+    low = Q()
+    for variant_id, added in changes.items():
+        low |= Q(pk=variant_id, stock__lte=FEW_LEFT + max(0, added))
+    return Variant.objects.filter(low).exists()

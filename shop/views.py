@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from .cache import catalogue_version
+from .cache import FEW_LEFT, catalogue_version
 from .forms import CatalogueFilterForm
 from .models import Product
 from .page_cache import cache_public_page
@@ -100,6 +100,7 @@ def product_page_context(slug: str) -> dict:
         "images": list(product.images.all()),
         "picker": variant_picker(product),
         "total_stock": sum(v.stock for v in product.offered_variants),
+        "few_left": FEW_LEFT,
     }
 
 

@@ -111,3 +111,46 @@ def test_tracking_tokens_are_long_and_distinct(shop):
     a, b = place({variant: 1}), place({variant: 1})
     assert a.tracking_token != b.tracking_token
     assert len(a.tracking_token) >= 32
+
+
+@pytest.mark.parametrize(
+    "stock, bought, page_changes", [(20, 1, False), (7, 1, False), (6, 1, True), (1, 1, True)]
+)
+def test_an_order_empties_the_page_cache_only_when_a_page_would_change(
+    shop, stock, bought, page_changes, django_capture_on_commit_callbacks
+):
+    from shop.cache import catalogue_version
+
+    variant = VariantFactory(stock=stock)
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        place({variant: bought})
+    # 6 left still reads "In stock"; 5 reads "Only 5 left"; 0 reads "Sold out".
+    assert (catalogue_version() != before) is page_changes
+
+
+@pytest.mark.parametrize("stock, page_changes", [(1, True), (50, False)])
+def test_a_cancellation_empties_the_page_cache_only_when_a_page_would_change(
+    shop, stock, page_changes, django_capture_on_commit_callbacks
+):
+    from shop.cache import catalogue_version
+
+    variant = VariantFactory(stock=stock)
+    order = place({variant: 1})
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order, reason="Buyer asked")
+    assert (catalogue_version() != before) is page_changes
+
+
+def test_the_cached_product_page_shows_few_left_after_an_order(
+    client, django_capture_on_commit_callbacks
+):
+    product = ProductFactory(status=Product.Status.ACTIVE)
+    variant = VariantFactory(product=product, stock=6)
+    url = f"/products/{product.slug}/"
+    assert "In stock" in client.get(url).content.decode()  # now in the page cache
+    with django_capture_on_commit_callbacks(execute=True):
+        place({variant: 1})
+    client.cookies.clear()
+    assert "Only 5 left" in client.get(url).content.decode()
