@@ -314,7 +314,6 @@ def test_outbox_page_only_with_debug(client, settings):
     assert client.get("/outbox/").status_code == 404
 
 
-
 @pytest.mark.parametrize("orders, dispatchers", [(2, 1), (3, 3)])
 def test_beat_run_fans_out_only_for_a_backlog(settings, orders, dispatchers):
     from dataclasses import replace
