@@ -158,7 +158,7 @@ def django_setup():
 def support_pages(sample: dict) -> list:
     from django.urls import reverse
 
-    inbox = reverse("support_manage:inbox")
+    inbox = reverse("support_manage:ticket_list")
     pages = [
         ("inbox_open", f"{inbox}?view=open", "staff", {}, "Inbox, open"),
         ("inbox_unassigned", f"{inbox}?view=unassigned", "staff", {}, "Inbox, unassigned"),
@@ -167,7 +167,7 @@ def support_pages(sample: dict) -> list:
         ("inbox_resolved", f"{inbox}?view=resolved", "staff", {}, "Inbox, resolved"),
         (
             "inbox_search",
-            f"{inbox}?view=all&q={sample['search']}",
+            sample["search"][1],
             "staff",
             {},
             "Inbox, search by email",
@@ -176,10 +176,16 @@ def support_pages(sample: dict) -> list:
             "inbox_poll",
             f"{inbox}?view=open",
             "staff",
-            {"HX-Request": "true", "HX-Target": "ticket-list"},
+            {"HX-Request": "true", "HX-Target": "inbox", "HX-Trigger": "inbox"},
             "Inbox, open, the htmx poll (list fragment)",
         ),
-        ("ticket", sample["ticket_url"], "staff", {}, "Ticket page (thread, order, history)"),
+        (
+            "ticket",
+            sample["sample_ticket"]["path"],
+            "staff",
+            {},
+            "Ticket page (thread, order, customer's history)",
+        ),
     ]
     return pages
 
@@ -384,7 +390,7 @@ def main() -> None:
     from bench.report import command_output, machine, update_readme
 
     pages = suite["pages"] or support_pages(sample)
-    staff_email = sample.get("staff_email")
+    staff_email = sample.get("login", {}).get("email")
     if args.suite == "reviews":
         from reviews.models import Review
 

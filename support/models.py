@@ -70,6 +70,8 @@ class Ticket(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
+            # The inbox's order for the views that span statuses ("all", "resolved").
+            models.Index(fields=["-updated_at", "-id"], name="ticket_inbox_order"),
             models.Index(fields=["assignee", "status"]),
         ]
 

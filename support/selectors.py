@@ -1,9 +1,10 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orders.models import Order, OrderLine
 
-from .models import SatisfactionAnswer, Ticket
+from .models import SatisfactionAnswer, Ticket, TicketMessage
 
 VIEWS = ["unassigned", "mine", "open", "waiting", "overdue", "resolved", "all"]
 
@@ -37,13 +38,24 @@ def inbox(view: str, *, user, q: str = "", now=None) -> QuerySet[Ticket]:
             | Q(name__icontains=q)
             | Q(order__number__icontains=q)
         )
-    return tickets.annotate(message_count=Count("messages", filter=Q(messages__internal=False)))
+    # A subquery, not a join with GROUP BY: it is counted for the page's rows only, and the
+    # paginator's COUNT leaves it out (a join would aggregate every message of the view).
+    public_messages = (
+        TicketMessage.objects.filter(ticket=OuterRef("pk"), internal=False)
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return tickets.annotate(message_count=Coalesce(Subquery(public_messages), 0))
 
 
 def view_counts(user, now=None) -> dict[str, int]:
     now = now or timezone.now()
     active = Q(status__in=[Ticket.Status.OPEN, Ticket.Status.WAITING])
-    return Ticket.objects.aggregate(
+    # Every count is of active tickets: reading only those (the status index) keeps this query
+    # as fast with 50,000 resolved tickets behind it as with none.
+    return Ticket.objects.filter(active).aggregate(
         unassigned=Count("id", filter=active & Q(assignee__isnull=True)),
         mine=Count("id", filter=active & Q(assignee=user)),
         open=Count("id", filter=Q(status=Ticket.Status.OPEN)),
@@ -54,20 +66,17 @@ def view_counts(user, now=None) -> dict[str, int]:
 
 def customer_history(ticket: Ticket) -> dict:
     """This customer's other orders, tickets and reviewed lines, for the sidebar."""
-    email = ticket.email
+    # Tickets and orders store their email lowercased, so an exact match can use the index.
+    email = ticket.email.lower()
     orders = list(
-        Order.objects.filter(email__iexact=email)
-        .exclude(pk=ticket.order_id)
-        .order_by("-placed_at")[:10]
+        Order.objects.filter(email=email).exclude(pk=ticket.order_id).order_by("-placed_at")[:10]
     )
     tickets = list(
-        Ticket.objects.filter(email__iexact=email)
-        .exclude(pk=ticket.pk)
-        .order_by("-created_at")[:10]
+        Ticket.objects.filter(email=email).exclude(pk=ticket.pk).order_by("-created_at")[:10]
     )
     # Reviews are read through the order line's reverse relation, without importing the app.
     reviewed = list(
-        OrderLine.objects.filter(order__email__iexact=email, review__isnull=False)
+        OrderLine.objects.filter(order__email=email, review__isnull=False)
         .select_related("review", "product")
         .order_by("-review__created_at")[:10]
     )
