@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .models import Review, ReviewPhoto, ReviewSummary
@@ -39,8 +40,19 @@ def summary_for(product) -> ReviewSummary:
 MIN_FIT_BY_SIZE = 3
 
 
-def fit_by_size(product_id: int) -> list[dict]:
-    """Fit shares per size bought, for sizes with at least MIN_FIT_BY_SIZE reviews."""
+def size_figures(product_id: int) -> dict:
+    """The sizes reviewers bought (the list's size filter) and the fit shares per size for
+    sizes with at least MIN_FIT_BY_SIZE reviews: one query, cached per catalogue version
+    (every publish, hide, unhide or edit bumps it), so a busy product page does not count
+    thousands of reviews on every view."""
+    from django.core.cache import cache
+
+    from shop.cache import catalogue_version
+
+    key = f"review-sizes:{catalogue_version()}:{product_id}"
+    figures = cache.get(key)
+    if figures is not None:
+        return figures
     rows = (
         Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
         .values("size_bought")
@@ -49,24 +61,19 @@ def fit_by_size(product_id: int) -> list[dict]:
             small=Count("id", filter=Q(fit="small")),
             large=Count("id", filter=Q(fit="large")),
         )
-        .filter(n__gte=MIN_FIT_BY_SIZE)
         .order_by("size_bought")
     )
-    return [
-        {
-            "size": r["size_bought"],
-            "n": r["n"],
-            "small": round(100 * r["small"] / r["n"]),
-            "large": round(100 * r["large"] / r["n"]),
-        }
-        for r in rows
-    ]
-
-
-def review_sizes(product_id: int) -> list[str]:
-    return list(
-        Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
-        .values_list("size_bought", flat=True)
-        .distinct()
-        .order_by("size_bought")
-    )
+    figures = {"sizes": [], "fit": []}
+    for r in rows:
+        figures["sizes"].append(r["size_bought"])
+        if r["n"] >= MIN_FIT_BY_SIZE:
+            figures["fit"].append(
+                {
+                    "size": r["size_bought"],
+                    "n": r["n"],
+                    "small": round(100 * r["small"] / r["n"]),
+                    "large": round(100 * r["large"] / r["n"]),
+                }
+            )
+    cache.set(key, figures, settings.CATALOGUE_CACHE_SECONDS)
+    return figures

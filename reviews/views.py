@@ -15,22 +15,26 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from orders.views import customer_orders_queryset, tracking_context
+from shop.models import Product
 from shop.page_cache import cache_public_page
 from shop.views import product_page_context
 
 from . import followups, services
 from .forms import ReviewForm, ReviewListFilter
 from .models import Review, Suppression
-from .selectors import fit_by_size, product_reviews, review_sizes, summary_for
+from .selectors import product_reviews, size_figures, summary_for
 
 
 # ----------------------------------------------------------------- the product page's reviews
-def _review_list_context(request, product) -> dict:
+def _review_list_context(request, product, summary) -> dict:
     form = ReviewListFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(product_reviews(product.pk, filters), settings.REVIEW_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(product_reviews(product.pk, filters), settings.REVIEW_PAGE_SIZE)
+    if not any(filters.get(name) for name in ("stars", "photos", "size")):
+        # The summary counts the published reviews exactly (it changes in the same transaction
+        # as they do), so the whole list needs no COUNT over thousands of rows.
+        paginator.count = summary.count
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"review_page": page, "review_filters": filters, "review_query": query.urlencode()}
@@ -91,21 +95,25 @@ def _json_ld(product, images, summary, reviews, shop) -> str:
 @vary_on_headers("HX-Request", "HX-Target")
 def product_detail(request, slug: str):
     """The shop's product page with its verified reviews (DESIGN: /products/<slug>/)."""
-    context = product_page_context(slug)
-    product = context["product"]
-    context.update(_review_list_context(request, product))
     if (
         request.htmx
         and not request.htmx.history_restore_request
         and request.htmx.target == "review-list"
     ):
+        # Filtering, sorting or paging the reviews swaps the list only: no images or variants.
+        product = get_object_or_404(Product.objects.visible(), slug=slug)
+        context = _review_list_context(request, product, summary_for(product))
         return render(request, "reviews/product_detail.html#review-list", context)
+    context = product_page_context(slug)
+    product = context["product"]
     summary = summary_for(product)
+    context.update(_review_list_context(request, product, summary))
+    sizes = size_figures(product.pk) if summary.count else {"sizes": [], "fit": []}
     context.update(
         summary=summary,
         fit=summary.fit_summary(),
-        fit_sizes=fit_by_size(product.pk) if summary.count else [],
-        review_sizes=review_sizes(product.pk) if summary.count else [],
+        fit_sizes=sizes["fit"],
+        review_sizes=sizes["sizes"],
         json_ld=_json_ld(
             product,
             context["images"],
