@@ -16,7 +16,7 @@ from orders import services as order_services
 from . import services
 from .forms import CannedReplyForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket
-from .selectors import VIEWS, customer_history, inbox, satisfaction_rate, view_counts
+from .selectors import VIEWS, customer_history, inbox, inbox_figures
 
 staff_required = role_required(OWNER, SUPPORT)
 
@@ -36,9 +36,8 @@ def ticket_list(request):
         "view": view,
         "q": q,
         "views": VIEWS,
-        "counts": view_counts(request.user, now),
         "now": now,
-        "satisfaction": satisfaction_rate(),
+        **inbox_figures(request.user),
     }
     template = "support/manage/ticket_list.html"
     if request.htmx and not request.htmx.history_restore_request:

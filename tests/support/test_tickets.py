@@ -380,8 +380,11 @@ def test_staff_ticket_page_opens_after_system_notes(client, support_user):
 
 
 def _queries(client, url) -> int:
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    cache.clear()  # each view's own count, the inbox figures included
 
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -409,7 +412,7 @@ def test_inbox_and_ticket_page_query_counts_do_not_grow_with_the_data(client, su
     client.force_login(support_user)
     views = [f"{reverse('support_manage:ticket_list')}?view={v}" for v in ("open", "mine", "all")]
     views.append(f"{reverse('support_manage:ticket_list')}?view=all&q=busy")
-    small = _busy_customer(1, support_user)
+    small = _busy_customer(2, support_user)  # one ticket left open, so every view has rows
     counts = [_queries(client, url) for url in views]
     ticket_small = _queries(client, reverse("support_manage:ticket_detail", args=[small.pk]))
     large = _busy_customer(8, support_user)
@@ -418,3 +421,42 @@ def test_inbox_and_ticket_page_query_counts_do_not_grow_with_the_data(client, su
         ticket_small
     )
     assert max(counts) <= 10 and ticket_small <= 15
+
+
+def test_inbox_search_by_number_email_name_and_order(support_user, monkeypatch):
+    variant = VariantFactory(stock=10)
+    order = place({variant: 1})
+    with_order = open_simple(email="lin@example.com", name="Lin Wu", order=order)
+    other = open_simple(email="mei@example.com", name="Mei Chen")
+
+    def found(q):
+        return set(inbox("all", user=support_user, q=q))
+
+    assert found(with_order.number.lower()) == {with_order}  # numbers typed in lower case
+    assert found("LIN@EXAMPLE") == {with_order}
+    assert found("chen") == {other}
+    assert found(order.number[-4:]) == {with_order}
+    assert found("nobody") == set()
+    # More matching orders than are looked up first: the slower form gives the same answer.
+    monkeypatch.setattr("support.selectors.ORDER_IDS", 0)
+    assert found(order.number[-4:]) == {with_order}
+
+
+def test_inbox_figures_are_cached_until_a_ticket_changes(
+    client, support_user, django_capture_on_commit_callbacks
+):
+    from support.selectors import inbox_figures
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_simple()
+    assert inbox_figures(support_user)["counts"]["mine"] == 0
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert inbox_figures(support_user)["counts"]["unassigned"] == 1
+    assert len(ctx) == 0  # read from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign_ticket(ticket, support_user, acting_user=support_user)
+    figures = inbox_figures(support_user)["counts"]
+    assert (figures["mine"], figures["unassigned"]) == (1, 0)
