@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "csp",
     "accounts",
     "shop",
     "orders",
@@ -62,7 +63,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.RefuseNulBytesMiddleware",
+    "config.middleware.PublicWriteLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -216,6 +220,47 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Proxies in front of the web processes that append to X-Forwarded-For (Caddy or nginx: 1).
 # 0 trusts no header, so a client cannot choose the address its rate limits are counted by.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Content-Security-Policy on every answer (django-csp): scripts only from our own static files
+# (no inline handlers or scripts), nothing framed, forms post only here. Inline style
+# attributes stay allowed: the templates use them for layout, and htmx adds its indicator style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# ---------------------------------------------------------------- rate limits
+# Every public write (any POST outside /manage/) is counted per real client address
+# (config.client_ip, TRUSTED_PROXY_COUNT) by config.middleware.PublicWriteLimitMiddleware;
+# "post:<field>" also counts a posted value, so that many clients cannot flood one address.
+# Counts live in the default cache: Redis in production, shared by every web process.
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_USE_CACHE = "default"
+PUBLIC_WRITE_LIMITS = {
+    "*": [("ip", "120/m")],
+    "account_login": [("ip", "30/5m")],
+    "admin:login": [("ip", "30/5m")],
+    "account_signup": [("ip", "10/h")],
+    "account_reset_password": [("ip", "10/h"), ("post:email", "3/h")],
+    "support:new": [("ip", "10/h"), ("post:email", "5/h")],
+    "support:thread": [("ip", "30/10m")],
+    "support:satisfaction": [("ip", "30/10m")],
+    "reviews:write": [("ip", "30/10m")],
+    "reviews:edit": [("ip", "30/10m")],
+    "reviews:care_check": [("ip", "30/10m")],
+    "reviews:helpful": [],  # limited in the view, which answers its own htmx fragment
+    "orders:checkout": [("ip", "30/10m"), ("post:email", "10/h")],
+}
 
 LOGGING = {
     "version": 1,

@@ -23,3 +23,29 @@
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.requestSubmit();
   });
 })();
+
+// Product photos: thumbnails switch the main photo in place; without JavaScript they open the
+// large photo.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest(".thumbs a[data-photo]");
+  if (!link) return;
+  event.preventDefault();
+  document.querySelectorAll(".gallery .main").forEach(function (el) { el.hidden = el.id !== link.dataset.photo; });
+  document.querySelectorAll(".thumbs a").forEach(function (el) { el.setAttribute("aria-current", el === link ? "true" : "false"); });
+});
+
+// <input type="file" data-preview="ID">: a local preview of the chosen photos before upload.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  var id = input.getAttribute && input.getAttribute("data-preview");
+  if (!id || !input.files) return;
+  var box = document.getElementById(id);
+  if (!box) return;
+  box.textContent = "";
+  Array.prototype.forEach.call(input.files, function (file) {
+    if (!file.type.startsWith("image/")) return;
+    var img = document.createElement("img");
+    img.src = URL.createObjectURL(file); img.alt = file.name; img.width = 120;
+    box.appendChild(img);
+  });
+});
