@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .storage import private_storage, random_name
+
 # The order sizes are shown in; unknown sizes (e.g. "38") sort after these, by text.
 SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "ONE SIZE"]
 
@@ -249,6 +251,10 @@ class StockAdjustment(models.Model):
         return f"{self.delta:+d} {self.variant_id} ({self.reason})"
 
 
+def import_file_name(job: "ImportJob", filename: str) -> str:
+    return random_name("imports", filename, extension=".csv")
+
+
 class ImportJob(models.Model):
     """A CSV import run by a Celery task; all rows apply or none do."""
 
@@ -259,7 +265,8 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Nothing imported")
 
-    file = models.FileField(upload_to="imports/")
+    # Private: a catalogue file is the owner's business, never a public download.
+    file = models.FileField(upload_to=import_file_name, storage=private_storage)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

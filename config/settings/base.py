@@ -146,13 +146,22 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Files nobody outside the shop may fetch (CSV imports, photos hidden for personal data): a
+# folder no web server serves, outside MEDIA_ROOT. STORAGES["private"] can become a private
+# bucket (django-storages) without a migration.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "shop.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Uploads: the image pipeline refuses files over 20 MB; let Django stream them to disk first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The most files one request may carry (Django answers 400 past it): the owner's 12 product
+# photos twice over, or a buyer's review page of 6 garments with 4 photos each. Every form also
+# counts its own files before decoding any.
+DATA_UPLOAD_MAX_NUMBER_FILES = 24
 IMAGE_MAX_BYTES = 20 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000
 IMAGE_RENDITION_WIDTHS = (400, 1200)

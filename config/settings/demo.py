@@ -18,6 +18,7 @@ SERVE_MEDIA = True
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "outbox.backend.OutboxBackend")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "shop.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
