@@ -33,8 +33,6 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
-    # Guest orders placed under this address are shown only once the person proved they own it.
-    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -59,6 +57,24 @@ class User(AbstractUser):
             cache = set(self.groups.values_list("name", flat=True))
             self._role_cache = cache
         return role in cache
+
+    def verified_email(self) -> str | None:
+        """The address this user proved they hold (allauth: verified and primary), or None.
+
+        Only a proved address may show what was placed under it without signing in (guest
+        orders, tickets): an address typed at sign-up proves nothing.
+        """
+        if not self.pk:
+            return None
+        if not hasattr(self, "_verified_email"):
+            from allauth.account.models import EmailAddress
+
+            self._verified_email = (
+                EmailAddress.objects.filter(user=self, verified=True, primary=True)
+                .values_list("email", flat=True)
+                .first()
+            )
+        return self._verified_email
 
     @property
     def is_owner(self) -> bool:

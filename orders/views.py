@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.inputs import is_one_line, safe_next
 from shop.models import ShopProfile
 
 from . import services
@@ -51,7 +52,7 @@ def cart_add(request):
         )
     if error:
         messages.error(request, error)
-        return redirect(request.POST.get("next") or "orders:cart")
+        return redirect(safe_next(request, "orders:cart"))
     messages.success(
         request,
         _("Added %(item)s to your cart.")
@@ -149,8 +150,18 @@ def checkout(request):
     return render(request, "orders/checkout.html", context, status=status)
 
 
+def _token(token: str) -> str:
+    """A link's token as typed into the address bar; Http404 when it cannot be one.
+
+    (PostgreSQL cannot compare a NUL byte: a 500 rather than the 404 of a wrong token.)
+    """
+    if len(token) > 64 or not is_one_line(token):
+        raise Http404("No such order.")
+    return token
+
+
 def order_thanks(request, token: str):
-    order = get_object_or_404(Order, tracking_token=token)
+    order = get_object_or_404(Order, tracking_token=_token(token))
     return render(
         request,
         "orders/thanks.html",
@@ -165,7 +176,7 @@ def order_thanks(request, token: str):
 
 def tracking_context(token: str) -> dict:
     """What the buyer's private order page shows; raises Http404 for a wrong token."""
-    order = Order.objects.filter(tracking_token=token).prefetch_related("lines").first()
+    order = Order.objects.filter(tracking_token=_token(token)).prefetch_related("lines").first()
     if order is None:
         raise Http404("No such order.")
     return {
@@ -201,8 +212,13 @@ def my_orders(request):
 
 
 def customer_orders_queryset(user):
-    """A signed-in customer's orders: their own, and guest orders under their confirmed email."""
+    """A signed-in customer's orders: their own, and guest orders under the address they proved.
+
+    An address typed at sign-up proves nothing: guest orders join only once the account's
+    holder entered the code sent to it (allauth: verified and primary).
+    """
     condition = Q(customer=user)
-    if user.email_confirmed_at:
-        condition |= Q(email__iexact=user.email)
+    email = user.verified_email()
+    if email:
+        condition |= Q(customer__isnull=True, email__iexact=email)
     return Order.objects.filter(condition).prefetch_related("lines")

@@ -2,6 +2,7 @@ import io
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +20,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Sam"
     last_name = "Lee"
     password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """A primary allauth address, proved unless `verified=False` (then it awaits a code)."""
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email.lower(), primary=True, verified=extracted is not False
+            )
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

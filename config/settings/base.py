@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "allauth",
+    "allauth.account",
     "accounts",
     "shop",
     "orders",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
     "config.middleware.PublicWriteLimitMiddleware",
@@ -122,7 +125,12 @@ else:
 
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:sign_in"
+# Django's backend first: the admin and the tests' force_login use it; allauth's for sign-in.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "shop:home"
 LOGOUT_REDIRECT_URL = "shop:home"
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,6 +139,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Accounts (django-allauth's account app): sign-in by email, no username, no social sign-in.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.SignInForm",
+    "signup": "accounts.forms.SignUpForm",
+    "reset_password": "accounts.forms.ResetPasswordByEmailForm",
+    "add_email": "accounts.forms.AddEmailAddressForm",
+    "change_email": "accounts.forms.ChangeEmailAddressForm",
+}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+# No account signs in before its holder proved the address; guest orders follow only a proof.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Codes, not links: a code works only in the browser that asked for it, so the owner of an
+# address who acts on a mail they never asked for cannot prove it for a stranger's account.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 15 * 60
+# A reset code proves the address (allauth marks it verified), so the reset signs in.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+# Sign-up and reset answer the same whether or not the address has an account; the mail that
+# tells the difference goes to the address itself.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A changed password or address is told to the address that held the account before.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_SESSION_REMEMBER = True
+# Counted per real client address (the adapter asks config.client_ip) and per address signed
+# in to; once refused, a sign-in is refused even with the right password.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/m/ip",
+    "reset_password": "10/m/ip,3/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
 
 # ---------------------------------------------------------------- i18n
 LANGUAGE_CODE = "en"
@@ -229,6 +278,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Proxies in front of the web processes that append to X-Forwarded-For (Caddy or nginx: 1).
 # 0 trusts no header, so a client cannot choose the address its rate limits are counted by.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth counts the same client address
 
 # Content-Security-Policy on every answer (django-csp): scripts only from our own static files
 # (no inline handlers or scripts), nothing framed, forms post only here. Inline style
