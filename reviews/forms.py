@@ -1,6 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from shop.forms import ImagesField
@@ -32,17 +30,17 @@ class ReviewForm(forms.Form):
     usual_size = forms.CharField(
         label=_lazy("Your usual size (optional)"), max_length=20, required=False
     )
-    photos = ImagesField(label=_lazy("Photos (up to 4, optional)"), required=False)
+    photos = ImagesField(
+        label=_lazy("Photos (up to 4, optional)"),
+        required=False,
+        max_files=4,
+        error_messages={"too_many": _lazy("At most %(n)s photos.")},
+    )
 
     def __init__(self, *args, max_photos: int = 4, **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_photos = max_photos
-
-    def clean_photos(self):
-        photos = self.cleaned_data.get("photos") or []
-        if len(photos) > self.max_photos:
-            raise ValidationError(_("At most %(n)s photos.") % {"n": self.max_photos})
-        return photos
+        # Counted by the field, before any photo is decoded.
+        self.max_photos = self.fields["photos"].max_files = max_photos
 
     def has_started(self) -> bool:
         """Whether the buyer filled anything in this line's section (empty sections are skipped)."""

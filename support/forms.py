@@ -14,11 +14,12 @@ MAX_PHOTOS = 4
 
 
 class PhotosField(ImagesField):
-    def clean(self, data, initial=None):
-        photos = super().clean(data, initial)
-        if len(photos) > MAX_PHOTOS:
-            raise ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
-        return photos
+    """At most MAX_PHOTOS photos, counted before any is decoded."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_files", MAX_PHOTOS)
+        kwargs.setdefault("error_messages", {"too_many": _lazy("At most %(n)s photos.")})
+        super().__init__(**kwargs)
 
 
 def new_nonce() -> str:

@@ -1,10 +1,13 @@
 import io
+import struct
+import zlib
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from PIL import Image
+from PIL import Image, ImageFile
 
 from shop.images import check_image, clean_image
 
@@ -88,3 +91,71 @@ def test_a_truncated_image_is_refused():
     data = image_bytes(size=(400, 400))[:300]
     with pytest.raises(ValidationError):
         clean_image(SimpleUploadedFile("cut.jpg", data, "image/jpeg"))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
+def header_only_png(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header declares width x height pixels."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 16))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def header_only_jpeg(width: int, height: int) -> bytes:
+    """A small real JPEG with its frame header (SOF0) rewritten to declare width x height."""
+    data = bytearray(image_bytes(size=(16, 16)))
+    sof = data.index(b"\xff\xc0")
+    # SOF0: marker, length (2), precision (1), height (2), width (2).
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+@pytest.fixture
+def decoder():
+    """Pillow's pixel decoder, watched: a header check must never call it."""
+    with mock.patch.object(
+        ImageFile.ImageFile, "load", autospec=True, side_effect=ImageFile.ImageFile.load
+    ) as load:
+        yield load
+
+
+@pytest.mark.parametrize("make", [header_only_png, header_only_jpeg], ids=["png", "jpeg"])
+def test_a_header_declaring_50000_by_50000_is_refused_without_decoding(make, decoder):
+    data = make(50_000, 50_000)
+    assert len(data) < 2_000
+    with pytest.raises(ValidationError) as error:
+        clean_image(SimpleUploadedFile("huge", data, "image/png"))
+    assert error.value.code in {"bomb", "too_many_pixels"}
+    assert decoder.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "side, code",
+    # 6400 x 6400 = 41 MP, just past IMAGE_MAX_PIXELS; from 89 MP Pillow itself calls it a bomb.
+    [(6_400, "too_many_pixels"), (9_000, "too_many_pixels"), (10_000, "bomb"), (65_000, "bomb")],
+)
+def test_declared_pixels_over_the_limit_are_refused_from_the_header(side, code, decoder):
+    with pytest.raises(ValidationError) as error:
+        check_image(SimpleUploadedFile("big.jpg", header_only_jpeg(side, side), "image/jpeg"))
+    assert error.value.code == code
+    assert decoder.call_count == 0
+
+
+def test_the_header_check_does_not_decode_a_good_photo(decoder):
+    upload = SimpleUploadedFile("ok.jpg", image_bytes(size=(300, 200)), "image/jpeg")
+    assert check_image(upload) == (300, 200)
+    assert decoder.call_count == 0
+    clean_image(upload)
+    assert decoder.call_count >= 1  # the pipeline decodes, after the check
