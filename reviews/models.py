@@ -72,6 +72,12 @@ class Review(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def photos_withdrawn(self) -> bool:
+        """Whether this review's photo files are kept in private storage: hidden for personal
+        data, a photo may show a face, an address or a label, and must not stay public."""
+        return self.status == self.Status.HIDDEN and self.hidden_reason == HideReason.PERSONAL_DATA
+
 
 class ReviewPhoto(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")

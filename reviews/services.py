@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from orders.models import Order, OrderLine
 from shop.cache import bump_catalogue_version
 from shop.images import CleanImage, store_image_files
+from shop.storage import private_storage
 
 from . import summary
 from .models import HelpfulVote, HideReason, ModerationLog, Review, ReviewPhoto, ReviewReply
@@ -91,13 +92,49 @@ def default_display_name(full_name: str) -> str:
     return parts[0] if len(parts) == 1 else f"{parts[0]} {parts[-1][0]}."
 
 
+# ------------------------------------------------------------------------- photo files
+PHOTO_FIELDS = ("original", "small", "large")
+
+
+def _move_photo_files(photos: Iterable[ReviewPhoto], *, to_private: bool) -> None:
+    """Move every file of `photos` (master and each rendition) between public and private
+    storage, updating the rows' names.
+
+    Copies are written now and the sources deleted after the commit, so a rollback leaves the
+    files where the rows say they are (at worst an unused copy stays behind).
+    """
+    public, private = ReviewPhoto._meta.get_field("original").storage, private_storage()
+    source, target = (public, private) if to_private else (private, public)
+    moved = []
+    for photo in photos:
+        for field in PHOTO_FIELDS:
+            name = getattr(photo, field).name
+            if not name or not source.exists(name):
+                continue  # already moved by an earlier run, or lost: nothing left to serve
+            with source.open(name, "rb") as handle:
+                getattr(photo, field).name = target.save(name, handle)
+            moved.append(name)
+        photo.save(update_fields=list(PHOTO_FIELDS))
+
+    def delete_sources() -> None:
+        for name in moved:
+            source.delete(name)
+
+    transaction.on_commit(delete_sources)
+
+
 # ------------------------------------------------------------------------- writing
 def _add_photos(review: Review, photos: Iterable[CleanImage]) -> None:
     start = review.photos.count()
+    added = []
     for offset, image in enumerate(photos):
         photo = ReviewPhoto(review=review, position=start + offset)
         store_image_files(photo, image)
         photo.save()
+        added.append(photo)
+    if added and review.photos_withdrawn:
+        # A photo added to a review hidden for personal data joins the others, out of view.
+        _move_photo_files(added, to_private=True)
 
 
 @transaction.atomic
@@ -170,7 +207,9 @@ def edit_review(review: Review, data: ReviewInput, *, photos: Iterable[CleanImag
 def hide_review(review: Review, *, reason: str, acting_user, note: str = "") -> Review:
     """Hide a review for one of the listed policy reasons, logged with who and why.
 
-    Raises ReviewError for any other reason (a low rating is never a reason) or if hidden already.
+    Hidden for personal data, its photos (every rendition) leave public storage for the
+    private one, so their addresses answer 404; unhiding brings them back. Raises ReviewError
+    for any other reason (a low rating is never a reason) or if hidden already.
     """
     if reason not in HideReason.values:
         raise ReviewError(_("Choose one of the policy reasons."))
@@ -180,6 +219,8 @@ def hide_review(review: Review, *, reason: str, acting_user, note: str = "") -> 
     review.status = Review.Status.HIDDEN
     review.hidden_reason = reason
     review.save(update_fields=["status", "hidden_reason"])
+    if review.photos_withdrawn:
+        _move_photo_files(review.photos.all(), to_private=True)
     summary.apply_delta(review.product_id, rating=review.rating, fit=review.fit, sign=-1, hidden=1)
     ModerationLog.objects.create(
         review=review, action=ModerationLog.Action.HIDE, reason=reason, note=note, actor=acting_user
@@ -189,10 +230,12 @@ def hide_review(review: Review, *, reason: str, acting_user, note: str = "") -> 
 
 @transaction.atomic
 def unhide_review(review: Review, *, acting_user) -> Review:
-    """Publish a hidden review again, logged."""
+    """Publish a hidden review again, logged, with its photos back in public storage."""
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_published:
         raise ReviewError(_("This review is already shown."))
+    if review.photos_withdrawn:
+        _move_photo_files(review.photos.all(), to_private=False)
     review.status = Review.Status.PUBLISHED
     review.hidden_reason = ""
     review.save(update_fields=["status", "hidden_reason"])

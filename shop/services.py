@@ -1,9 +1,11 @@
 """Changes to the catalogue: each one function, one transaction, guarded."""
 
+import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -86,15 +88,51 @@ def move_image(image: ProductImage, direction: str) -> None:
             row.save(update_fields=["position"])
 
 
+FILE_FIELDS = ("original", "small", "large")
+
+
+def _file_names(image: ProductImage) -> set[str]:
+    return {getattr(image, field).name for field in FILE_FIELDS} - {""}
+
+
 @transaction.atomic
 def delete_image(image: ProductImage) -> None:
-    """Remove the image row; its files stay (a duplicated product may share them)."""
+    """Remove the image row and, once that is committed, its files (master and renditions).
+
+    Files another row still names are kept: copies made before duplicates got their own files
+    share them. A rollback keeps the files, since they are deleted only after the commit.
+    """
+    names = _file_names(image)
+    storage = image.original.storage
     image.delete()
+    still_used = Q()
+    for field in FILE_FIELDS:
+        still_used |= Q(**{f"{field}__in": names})
+    for row in ProductImage.objects.filter(still_used):
+        names -= _file_names(row)
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+def _copy_file(field_file) -> str:
+    """A copy of a stored file under a new random name; returns that name (the same name when
+    the file is missing: there is nothing to share then)."""
+    if not field_file.name or not field_file.storage.exists(field_file.name):
+        return field_file.name
+    suffix = Path(field_file.name).suffix
+    folder = Path(field_file.name).parent.as_posix()
+    with field_file.open("rb") as handle:
+        return field_file.storage.save(f"{folder}/{uuid.uuid4().hex}{suffix}", handle)
 
 
 @transaction.atomic
 def duplicate_product(product: Product, *, acting_user=None) -> Product:
-    """Copy a product as a draft with its variants (new SKUs, stock 0) and images."""
+    """Copy a product as a draft with its variants (new SKUs, stock 0) and images (their files
+    copied)."""
     base = slugify(f"{product.slug}-copy")[:170]
     slug, n = base, 2
     while Product.objects.filter(slug=slug).exists():
@@ -118,11 +156,12 @@ def duplicate_product(product: Product, *, acting_user=None) -> Product:
             product=copy, size=variant.size, colour=variant.colour, sku=sku, price=variant.price
         )
     for image in product.images.all():
+        # Own files, so that deleting a photo from one product never takes it from the other.
         ProductImage.objects.create(
             product=copy,
-            original=image.original.name,
-            small=image.small.name,
-            large=image.large.name,
+            original=_copy_file(image.original),
+            small=_copy_file(image.small),
+            large=_copy_file(image.large),
             width=image.width,
             height=image.height,
             alt=image.alt,
@@ -133,7 +172,8 @@ def duplicate_product(product: Product, *, acting_user=None) -> Product:
 
 @transaction.atomic
 def archive_product(product: Product, *, acting_user=None) -> Product:
-    """Take a product off the catalogue; its orders and reviews stay."""
+    """Take a product off the catalogue; its orders and reviews stay, and so do its photos:
+    they were public while it was listed and show nothing private."""
     product.status = Product.Status.ARCHIVED
     product.save(update_fields=["status", "updated_at"])
     return product
