@@ -91,7 +91,7 @@ def _json_ld(product, images, summary, reviews, shop) -> str:
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(params=(*ReviewListFilter.base_fields, "page"), htmx_targets=("review-list",))
 @vary_on_headers("HX-Request", "HX-Target")
 def product_detail(request, slug: str):
     """The shop's product page with its verified reviews (DESIGN: /products/<slug>/)."""

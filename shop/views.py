@@ -24,7 +24,7 @@ from .selectors import (
 )
 
 
-@cache_public_page
+@cache_public_page()
 def home(request):
     featured = list(catalogue_products({"sort": "newest"}).filter(featured=True)[:8])
     if len(featured) < 4:
@@ -54,7 +54,7 @@ def _catalogue_key(params: dict, page_number: str) -> str:
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(params=(*CatalogueFilterForm.base_fields, "page"))
 @vary_on_headers("HX-Request")
 def product_list(request):
     form = CatalogueFilterForm(request.GET or None)
