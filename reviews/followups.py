@@ -15,7 +15,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import formataddr
 
 from django.conf import settings
 from django.core import signing
@@ -27,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.emails import compose
 from orders.models import Order, OrderLine
 from shop.models import ShopProfile
 from support.models import Ticket
@@ -202,21 +202,17 @@ def build_email(
         context["answer_url"] = links["satisfaction"].replace(_PLACEHOLDER, row.ticket.token)
     name = (row.order.name if row.order_id else row.ticket.name).split()
     context["first_name"] = name[0] if name else ""
-    subject = render_to_string(f"reviews/email/{row.kind}_subject.txt", context).strip()
-    text = render_to_string(f"reviews/email/{row.kind}.txt", context)
-    html = render_to_string(f"reviews/email/{row.kind}.html", context)
-    email = EmailMultiAlternatives(
-        subject,
-        text,
-        formataddr((shop.name, settings.DEFAULT_FROM_EMAIL)),
-        [row.email],
+    return compose(
+        shop,
+        to=[row.email],
+        subject=render_to_string(f"reviews/email/{row.kind}_subject.txt", context),
+        text=render_to_string(f"reviews/email/{row.kind}.txt", context),
+        html=render_to_string(f"reviews/email/{row.kind}.html", context),
         headers={
             "List-Unsubscribe": f"<{one_click}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    email.attach_alternative(html, "text/html")
-    return email
 
 
 # ------------------------------------------------------------------ dispatching

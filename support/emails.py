@@ -1,5 +1,3 @@
-from email.utils import formataddr
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
@@ -8,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import OWNER, SUPPORT
+from orders.emails import compose
 from shop.models import ShopProfile
 
 from .models import Ticket, TicketMessage
@@ -38,27 +37,25 @@ def build_ticket_email(
         raise ValueError("internal notes are never emailed to customers")
     shop = ShopProfile.load()
     site = settings.SITE_URL.rstrip("/")
-    context = {
-        "ticket": ticket,
-        "message": message,
-        "shop": shop,
-        "thread_url": site + ticket.get_absolute_url(),
-        "manage_url": site + ticket.get_manage_url(),
-        "answer_url": site + reverse("support:satisfaction", args=[ticket.token]),
-    }
+    context = {"ticket": ticket, "message": message, "shop": shop}
     if kind in CUSTOMER_KINDS:
         to = [ticket.email]
+        context["thread_url"] = site + ticket.get_absolute_url()
+        context["answer_url"] = site + reverse("support:satisfaction", args=[ticket.token])
     elif kind in STAFF_KINDS:
+        # Staff get the staff page only: the ticket's token is the customer's capability.
         to = staff_recipients(ticket)
+        context["manage_url"] = site + ticket.get_manage_url()
     else:
         raise ValueError(f"unknown ticket email {kind!r}")
     if not to:
         return None
-    subject = render_to_string(f"support/email/{kind}_subject.txt", context).strip()
-    text = render_to_string(f"support/email/{kind}.txt", context)
-    email = EmailMultiAlternatives(
-        subject, text, formataddr((shop.name, settings.DEFAULT_FROM_EMAIL)), to
+    # Every kind has an HTML template of its own, rendered with autoescaping: the plain text
+    # is never pasted into HTML, where a name or a reply would become markup.
+    return compose(
+        shop,
+        to=to,
+        subject=render_to_string(f"support/email/{kind}_subject.txt", context),
+        text=render_to_string(f"support/email/{kind}.txt", context),
+        html=render_to_string(f"support/email/{kind}.html", context),
     )
-    html = render_to_string("support/email/_layout.html", {**context, "text": text})
-    email.attach_alternative(html, "text/html")
-    return email
