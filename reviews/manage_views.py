@@ -1,5 +1,7 @@
 """The owner's review pages: every review, replies in place, hiding only for policy reasons."""
 
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -134,21 +136,38 @@ def unhide(request, pk: int):
 
 
 # ----------------------------------------------------------------- follow-ups
+# A mail server's or provider's error may quote the message it refused, links included; the
+# owner reads the error, never the buyer's links in it (review, answer, unsubscribe).
+_LINK_OR_TOKEN = re.compile(r"https?://\S+|[\w\-:.]{32,}")
+
+
+def _without_links(rows: list[FollowUp]) -> list[FollowUp]:
+    for row in rows:
+        row.last_error = _LINK_OR_TOKEN.sub("[…]", row.last_error)
+    return rows
+
+
 @owner_required
 def order_detail(request, pk: int):
-    """The owner's order page with its follow-ups: planned, sent, answered, skipped and why."""
+    """The owner's order page with its follow-ups: planned, sent, answered, skipped and why.
+
+    It shows the order's facts and the follow-ups' states, never the buyer's links."""
     order = get_object_or_404(Order, pk=pk)
     context = order_detail_context(order)
-    context["follow_ups"] = list(FollowUp.objects.filter(order=order).order_by("due_at", "id"))
+    context["follow_ups"] = _without_links(
+        list(FollowUp.objects.filter(order=order).order_by("due_at", "id"))
+    )
     return render(request, "reviews/manage/order_detail.html", context)
 
 
 @owner_required
 def follow_ups(request):
+    health = followups.health()
+    health["failed"] = _without_links(health["failed"])
     return render(
         request,
         "reviews/manage/follow_ups.html",
-        {"funnel": followups.funnel(), "health": followups.health(), "now": timezone.now()},
+        {"funnel": followups.funnel(), "health": health, "now": timezone.now()},
     )
 
 

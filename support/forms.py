@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from orders.models import Order
 from shop.forms import ImagesField
 
+from . import services
 from .models import CannedReply, Ticket
 
 MAX_PHOTOS = 4
@@ -41,10 +42,12 @@ class ContactForm(forms.Form):
     )
     photos = PhotosField(label=_lazy("Photos (up to 4, optional)"), required=False)
 
-    def __init__(self, *args, order: Order | None = None, **kwargs):
-        # `order` comes from the private tracking link, which proves the person may attach it.
+    def __init__(self, *args, order: Order | None = None, user=None, **kwargs):
+        # `order` comes from the private tracking link, which proves the person holds it.
         super().__init__(*args, **kwargs)
         self.order = order
+        self.order_proven = order is not None
+        self.user = user
         if order is not None:
             self.fields.pop("order_number")
 
@@ -55,18 +58,25 @@ class ContactForm(forms.Form):
         return body
 
     def clean(self):
+        """A typed order number never gives an error: whether an order has that number (and
+        that email) must not show in the answer, or numbers could be tried one by one.
+
+        The order is attached for staff when its email is the one given, but a typed number
+        proves nothing (anyone who knows the buyer's address can type it): it is proven only
+        when the signed-in person's verified address is the order's.
+        """
         cleaned = super().clean()
-        number = (cleaned.get("order_number") or "").strip()
-        email = (cleaned.get("email") or "").strip().lower()
-        if number and email:
-            order = Order.objects.filter(number=number, email__iexact=email).first()
-            if order is None:
-                self.add_error(
-                    "order_number",
-                    _("We found no order %(n)s placed with this email.") % {"n": number},
-                )
-            else:
-                self.order = order
+        if self.order is not None:
+            return cleaned
+        number = (cleaned.get("order_number") or "").strip().upper()
+        email = (cleaned.get("email") or "").strip()
+        if not number:
+            return cleaned
+        order = Order.objects.filter(number=number).first()
+        if order is not None and services.user_holds_order(self.user, order):
+            self.order, self.order_proven = order, True
+        elif order is not None and email and order.email.lower() == email.lower():
+            self.order, self.order_proven = order, False
         return cleaned
 
 

@@ -45,6 +45,14 @@ class Ticket(models.Model):
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
+    # Whether the person who opened the ticket proved they hold `order` (its tracking link, the
+    # care check's signed link, or a signed-in account whose verified address is the order's).
+    # A number typed into the contact form with the order's email proves nothing: anyone who
+    # knows the buyer's address can type it. Unproven, the order is shown to staff only, with a
+    # warning, and never to the ticket's holder.
+    order_proven = models.BooleanField(default=False)
+    # The order number typed into the contact form, as typed, whether or not it matched.
+    order_number_given = models.CharField(max_length=20, blank=True)
     topic = models.CharField(max_length=10, choices=Topic.choices)
     subject = models.CharField(max_length=160)
     status = models.CharField(
@@ -164,7 +172,7 @@ class TicketAttachment(models.Model):
 class CannedReply(models.Model):
     title = models.CharField(max_length=100, unique=True)
     body = models.TextField(
-        help_text=_("Variables: {customer_name}, {order_number}, {tracking_link}, {ticket_number}.")
+        help_text=_("Variables: {customer_name}, {order_number}, {ticket_number}.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

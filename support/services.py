@@ -4,14 +4,17 @@ Internal notes are never shown to or emailed to the customer: only public staff 
 the ticket's own notices are sent.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.emails import one_line
 from orders.models import Order
 from shop.images import CleanImage, store_image_files
 
@@ -50,6 +53,26 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def user_holds_order(user, order: Order) -> bool:
+    """True when `user` is signed in with a verified address that is `order`'s email.
+
+    The one place that decides whether an account proves it holds an order: with
+    django-allauth, one of the account's verified addresses; before it, the confirmed address.
+    """
+    if user is None or not user.is_authenticated or not order.email:
+        return False
+    if apps.is_installed("allauth.account"):
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(
+            user=user, email__iexact=order.email, verified=True
+        ).exists()
+    return (
+        getattr(user, "email_confirmed_at", None) is not None
+        and user.email.lower() == order.email.lower()
+    )
+
+
 @transaction.atomic
 def open_ticket(
     *,
@@ -58,13 +81,19 @@ def open_ticket(
     topic: str,
     body: str,
     order: Order | None = None,
+    order_proven: bool = False,
+    order_number_given: str = "",
     photos: Iterable[CleanImage] = (),
     source: str = Ticket.Source.WEB,
     priority: str = Ticket.Priority.NORMAL,
     subject: str = "",
 ) -> Ticket:
     """Open a ticket with the customer's first message; email them its private link and
-    tell staff. Raises TicketError for an empty message or unknown topic."""
+    tell staff. Raises TicketError for an empty message or unknown topic.
+
+    `order_proven` says the opener proved they hold `order` (see Ticket.order_proven); an
+    unproven order is shown to staff only, with a warning.
+    """
     if topic not in Ticket.Topic.values:
         raise TicketError(_("Choose a topic."))
     body = _clean_body(body)
@@ -72,10 +101,12 @@ def open_ticket(
     first_due, resolution_due = _targets(priority, now)
     ticket = Ticket.objects.create(
         email=email.strip().lower(),
-        name=name.strip(),
+        name=one_line(name)[:120],
         order=order,
+        order_proven=order is not None and order_proven,
+        order_number_given=one_line(order_number_given)[:20],
         topic=topic,
-        subject=(subject or body.splitlines()[0])[:160],
+        subject=one_line(subject or body.splitlines()[0])[:160],
         priority=priority,
         source=source,
         created_at=now,
@@ -105,6 +136,7 @@ def open_ticket_from_care_check(order: Order, *, body: str = "") -> Ticket:
         body=body
         or _("There is a problem with order %(n)s (from the care check).") % {"n": order.number},
         order=order,
+        order_proven=True,  # the care check's signed link was the buyer's
         source=Ticket.Source.CARE_CHECK,
         priority=Ticket.Priority.HIGH,
         subject=_("Care check: problem with order %(n)s") % {"n": order.number},
@@ -329,21 +361,26 @@ def answer_satisfaction(ticket: Ticket, *, solved: bool, comment: str = "") -> S
     return answer
 
 
-def render_canned(body: str, ticket: Ticket, *, site_url: str | None = None) -> str:
-    """Fill a canned reply's variables for this ticket; unknown {names} are left as typed."""
-    site = (site_url or settings.SITE_URL).rstrip("/")
+CANNED_VARIABLE = re.compile(r"\{([a-z_]+)\}")
+
+
+def render_canned(body: str, ticket: Ticket) -> str:
+    """Fill a canned reply's variables for this ticket; anything else in braces stays as typed.
+
+    A plain lookup of `{name}` in a fixed table: str.format would let a reply reach attributes
+    (`{customer_name.nope}`) and format specs (`{customer_name:>999999999}`) and break every
+    ticket page. There is no tracking link: staff never hold the buyer's links. The order's
+    number is filled in only when the opener proved they hold it, so that a reply never tells a
+    stranger that the number they typed is a real order.
+    """
     values = {
         "customer_name": ticket.name.split()[0] if ticket.name else "",
-        "order_number": ticket.order.number if ticket.order else "",
-        "tracking_link": site + ticket.order.get_absolute_url() if ticket.order else "",
         "ticket_number": ticket.number or "",
     }
+    if ticket.order is not None and ticket.order_proven:
+        values["order_number"] = ticket.order.number or ""
 
-    class Keep(dict):
-        def __missing__(self, key):
-            return "{" + key + "}"
+    def fill(match: re.Match) -> str:
+        return values.get(match.group(1), match.group(0))
 
-    try:
-        return body.format_map(Keep(values))
-    except (ValueError, IndexError):
-        return body
+    return CANNED_VARIABLE.sub(fill, body)

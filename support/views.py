@@ -13,11 +13,21 @@ from .models import SatisfactionAnswer, Ticket
 
 
 def new_ticket(request):
-    """Contact form; with ?order=<tracking token> the order is attached (the link proves it)."""
+    """Contact form; with ?order=<tracking token> the order is attached (the link proves it).
+
+    A typed order number is checked by the form, and the answer is the same whether or not
+    it names an order: only proof (the link, or a verified account) shows the order here.
+    """
     order_token = request.GET.get("order") or request.POST.get("order_token") or ""
     order = Order.objects.filter(tracking_token=order_token).first() if order_token else None
     initial = {"email": order.email, "name": order.name} if order else {}
-    form = ContactForm(request.POST or None, request.FILES or None, order=order, initial=initial)
+    form = ContactForm(
+        request.POST or None,
+        request.FILES or None,
+        order=order,
+        user=request.user,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ticket = services.open_ticket(
@@ -26,6 +36,8 @@ def new_ticket(request):
             topic=data["topic"],
             body=data["body"],
             order=form.order,
+            order_proven=form.order_proven,
+            order_number_given=data.get("order_number", ""),
             photos=data["photos"],
         )
         messages.success(
