@@ -33,6 +33,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     # The demo and tests serve uploads themselves; production points storage at a file store.
+    # Only MEDIA_ROOT: PRIVATE_MEDIA_ROOT (imports, withdrawn photos) is never served.
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
