@@ -5,8 +5,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from .models import COUNTRIES
+from config.inputs import SingleLineCharField, int_field_for
+from shop.models import Variant
+
+from .models import COUNTRIES, Order
 from .payments import PROVIDERS
+
+
+def _max(name: str) -> int:
+    return Order._meta.get_field(name).max_length
+
 
 POSTCODE_RULES = {
     "CN": (r"\d{6}", "6 digits, e.g. 443000"),
@@ -21,8 +29,10 @@ POSTCODE_RULES = {
 
 
 class AddToCartForm(forms.Form):
-    variant = forms.IntegerField(
-        min_value=1, error_messages={"required": _lazy("Choose a colour and size first.")}
+    variant = int_field_for(
+        Variant._meta.pk,
+        min_value=1,
+        error_messages={"required": _lazy("Choose a colour and size first.")},
     )
     quantity = forms.IntegerField(min_value=1, max_value=20, initial=1)
 
@@ -33,43 +43,45 @@ class QuantityForm(forms.Form):
 
 class CheckoutForm(forms.Form):
     email = forms.EmailField(
-        label=_lazy("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_lazy("Email"),
+        max_length=_max("email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    name = forms.CharField(
+    name = SingleLineCharField(
         label=_lazy("Full name"),
-        max_length=120,
+        max_length=_max("name"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    phone = forms.CharField(
+    phone = SingleLineCharField(
         label=_lazy("Phone"),
-        max_length=40,
+        max_length=_max("phone"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    address_line1 = forms.CharField(
+    address_line1 = SingleLineCharField(
         label=_lazy("Address"),
-        max_length=200,
+        max_length=_max("address_line1"),
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
-    address_line2 = forms.CharField(
+    address_line2 = SingleLineCharField(
         label=_lazy("Address line 2 (optional)"),
-        max_length=200,
+        max_length=_max("address_line2"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
-    city = forms.CharField(
+    city = SingleLineCharField(
         label=_lazy("City"),
-        max_length=100,
+        max_length=_max("city"),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    region = forms.CharField(
+    region = SingleLineCharField(
         label=_lazy("Province or region"),
-        max_length=100,
+        max_length=_max("region"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
     )
-    postcode = forms.CharField(
+    postcode = SingleLineCharField(
         label=_lazy("Postcode"),
-        max_length=16,
+        max_length=_max("postcode"),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     country = forms.ChoiceField(label=_lazy("Country"), choices=COUNTRIES, initial="CN")
@@ -85,7 +97,7 @@ class CheckoutForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    checkout_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    checkout_key = SingleLineCharField(widget=forms.HiddenInput, max_length=_max("checkout_key"))
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

@@ -1,11 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import SingleLineCharField
+
 from .models import Order
 
 
+def _max(name: str) -> int:
+    return Order._meta.get_field(name).max_length
+
+
 class OrderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = SingleLineCharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Order.Status.choices]
     )
@@ -18,12 +24,19 @@ class OrderFilterForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.CharField(label=_("Carrier"), max_length=80)
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=80)
+    carrier = SingleLineCharField(label=_("Carrier"), max_length=_max("carrier"))
+    tracking_number = SingleLineCharField(
+        label=_("Tracking number"), max_length=_max("tracking_number")
+    )
     tracking_url = forms.URLField(
-        label=_("Tracking URL (optional)"), required=False, assume_scheme="https"
+        label=_("Tracking URL (optional)"),
+        required=False,
+        assume_scheme="https",
+        max_length=_max("tracking_url"),
     )
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (the buyer sees it)"), max_length=300)
+    reason = SingleLineCharField(
+        label=_("Reason (the buyer sees it)"), max_length=_max("cancel_reason")
+    )

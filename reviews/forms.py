@@ -1,11 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
+from config.inputs import SingleLineCharField
 from shop.forms import ImagesField
 
-from .models import Fit, HideReason
+from .models import Fit, HideReason, ModerationLog, Review
 
 RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+
+
+def _max(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 class ReviewForm(forms.Form):
@@ -19,16 +24,22 @@ class ReviewForm(forms.Form):
     fit = forms.ChoiceField(
         label=_lazy("How does it fit?"), choices=Fit.choices, widget=forms.RadioSelect
     )
-    title = forms.CharField(label=_lazy("Title"), max_length=120)
+    title = SingleLineCharField(label=_lazy("Title"), max_length=_max(Review, "title"))
     body = forms.CharField(
-        label=_lazy("Your review"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_lazy("Your review"),
+        max_length=_max(Review, "body"),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
-    display_name = forms.CharField(label=_lazy("Shown as"), max_length=60)
+    display_name = SingleLineCharField(
+        label=_lazy("Shown as"), max_length=_max(Review, "display_name")
+    )
     height_cm = forms.IntegerField(
         label=_lazy("Your height in cm (optional)"), min_value=100, max_value=230, required=False
     )
-    usual_size = forms.CharField(
-        label=_lazy("Your usual size (optional)"), max_length=20, required=False
+    usual_size = SingleLineCharField(
+        label=_lazy("Your usual size (optional)"),
+        max_length=_max(Review, "usual_size"),
+        required=False,
     )
     photos = ImagesField(
         label=_lazy("Photos (up to 4, optional)"),
@@ -56,8 +67,10 @@ class ReplyForm(forms.Form):
 
 class HideForm(forms.Form):
     reason = forms.ChoiceField(label=_lazy("Policy reason"), choices=HideReason.choices)
-    note = forms.CharField(
-        label=_lazy("Note for the log (optional)"), max_length=300, required=False
+    note = SingleLineCharField(
+        label=_lazy("Note for the log (optional)"),
+        max_length=_max(ModerationLog, "note"),
+        required=False,
     )
 
 
@@ -75,5 +88,5 @@ class ReviewListFilter(forms.Form):
         empty_value=None,
     )
     photos = forms.BooleanField(required=False)
-    size = forms.CharField(max_length=20, required=False)
+    size = SingleLineCharField(max_length=_max(Review, "size_bought"), required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
+from config.inputs import parse_id, safe_next
 from orders.manage_views import order_detail_context
 from orders.models import Order
 from shop.models import Product
@@ -32,8 +33,9 @@ def _reviews(params) -> tuple:
         reviews = reviews.filter(reply__isnull=True)
     if filters["photos"] == "yes":
         reviews = reviews.filter(photo_count__gt=0)
-    if filters["product"].isdigit():
-        reviews = reviews.filter(product_id=int(filters["product"]))
+    product_id = parse_id(filters["product"])
+    if product_id is not None:
+        reviews = reviews.filter(product_id=product_id)
     if filters["status"] in Review.Status.values:
         reviews = reviews.filter(status=filters["status"])
     return reviews, filters
@@ -82,7 +84,7 @@ def _row(request, review, *, error=None, status=200):
         )
     if error:
         messages.error(request, error)
-    return redirect(request.POST.get("next") or "reviews_manage:review_list")
+    return redirect(safe_next(request, "reviews_manage:review_list"))
 
 
 @owner_required

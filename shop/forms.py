@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,8 +7,26 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from config.inputs import (
+    SingleLineCharField,
+    amount_bounds,
+    bounded_formfield,
+    int_range,
+    is_one_line,
+    parse_amount,
+    parse_int,
+)
+
 from .images import check_image, clean_image
-from .models import Category, Product, ShopProfile, Variant, size_sort_key
+from .models import (
+    Category,
+    Product,
+    ProductImage,
+    ShopProfile,
+    StockAdjustment,
+    Variant,
+    size_sort_key,
+)
 
 MAX_IMAGES_PER_UPLOAD = 12
 
@@ -76,6 +94,17 @@ class ImageField(forms.FileField):
         return clean_image(upload)
 
 
+def _column(model, name: str):
+    return model._meta.get_field(name)
+
+
+SIZE_MAX = _column(Variant, "size").max_length
+COLOUR_MAX = _column(Variant, "colour").max_length
+SKU_MAX = _column(Variant, "sku").max_length
+STOCK_MIN, STOCK_MAX = int_range(_column(Variant, "stock"))
+VARIANT_PRICE = amount_bounds(_column(Variant, "price"))
+
+
 def _split_list(value: str, what: str) -> list[str]:
     items, seen = [], set()
     for raw in value.replace("，", ",").split(","):
@@ -84,7 +113,7 @@ def _split_list(value: str, what: str) -> list[str]:
             continue
         if "|" in item:
             raise ValidationError(_("A %(what)s cannot contain “|”.") % {"what": what})
-        if len(item) > (20 if what == "size" else 40):
+        if len(item) > (SIZE_MAX if what == "size" else COLOUR_MAX):
             raise ValidationError(_("“%(item)s” is too long.") % {"item": item})
         if item.lower() in seen:
             raise ValidationError(_("“%(item)s” is listed twice.") % {"item": item})
@@ -109,13 +138,15 @@ class ProductForm(forms.ModelForm):
     Cells are posted as `v|<size>|<colour>|stock`, `...|sku` and `...|price`.
     """
 
-    sizes = forms.CharField(
+    sizes = SingleLineCharField(
         label=_lazy("Sizes"),
+        max_length=500,
         help_text=_lazy("Separated by commas, e.g. S, M, L, XL"),
         widget=forms.TextInput(attrs={"placeholder": "S, M, L"}),
     )
-    colours = forms.CharField(
+    colours = SingleLineCharField(
         label=_lazy("Colours"),
+        max_length=1000,
         help_text=_lazy("Separated by commas, e.g. Navy, Oat white"),
         widget=forms.TextInput(attrs={"placeholder": "Navy, Oat white"}),
     )
@@ -123,6 +154,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
+        formfield_callback = bounded_formfield
         fields = [
             "name",
             "slug",
@@ -241,30 +273,34 @@ class ProductForm(forms.ModelForm):
             for colour in colours:
                 cell = self._cell_from(size, colour)
                 try:
-                    stock = int(str(cell.stock or "0"))
-                    if stock < 0:
-                        raise ValueError
-                    cell.stock = stock
+                    cell.stock = parse_int(
+                        str(cell.stock or "0"), min_value=STOCK_MIN, max_value=STOCK_MAX
+                    )
                 except ValueError:
-                    cell.error = _("Stock must be a whole number, 0 or more.")
+                    cell.error = _("Stock must be a whole number from 0 to %(max)s.") % {
+                        "max": STOCK_MAX
+                    }
                 try:
                     if cell.price not in (None, ""):
-                        price = Decimal(str(cell.price))
-                        if price < 0 or price.as_tuple().exponent < -2 or price >= Decimal("1e8"):
-                            raise InvalidOperation
-                        cell.price = price
+                        cell.price = parse_amount(str(cell.price), **VARIANT_PRICE)
                     else:
                         cell.price = None
-                except (InvalidOperation, ValueError):
+                except ValueError:
                     cell.error = _("Price must be an amount such as 129.00.")
                 sku = (
                     str(cell.sku or "").strip().upper()
-                    or (f"{slug}-{slugify(size)}-{slugify(colour)}".upper()[:64])
+                    or (f"{slug}-{slugify(size)}-{slugify(colour)}".upper()[:SKU_MAX])
                 )
                 cell.sku = sku
-                if sku in skus:
+                if len(sku) > SKU_MAX or not is_one_line(sku):
+                    cell.error = _("A SKU is one line of at most %(n)s characters.") % {
+                        "n": SKU_MAX
+                    }
+                elif sku in skus:
                     cell.error = _("SKU %(sku)s is used twice in this grid.") % {"sku": sku}
-                skus[sku] = cell
+                else:
+                    # Only a well-formed SKU is looked up below: PostgreSQL cannot compare a NUL.
+                    skus[sku] = cell
                 bad = bad or bool(cell.error)
                 cells.append(cell)
         taken = set(
@@ -284,7 +320,11 @@ class ProductForm(forms.ModelForm):
 
 
 class ImageAltForm(forms.Form):
-    alt = forms.CharField(label=_lazy("Alt text"), max_length=200, required=False)
+    alt = SingleLineCharField(
+        label=_lazy("Alt text"),
+        max_length=_column(ProductImage, "alt").max_length,
+        required=False,
+    )
 
 
 class ImageUploadForm(forms.Form):
@@ -298,7 +338,11 @@ class StockAdjustForm(forms.Form):
         min_value=-100_000,
         max_value=100_000,
     )
-    reason = forms.CharField(label=_lazy("Reason"), max_length=200, initial="Stock count")
+    reason = SingleLineCharField(
+        label=_lazy("Reason"),
+        max_length=_column(StockAdjustment, "reason").max_length,
+        initial="Stock count",
+    )
 
     def clean_delta(self):
         delta = self.cleaned_data["delta"]
@@ -312,6 +356,7 @@ class ShopProfileForm(forms.ModelForm):
 
     class Meta:
         model = ShopProfile
+        formfield_callback = bounded_formfield
         fields = [
             "name",
             "tagline",
@@ -373,10 +418,14 @@ class CatalogueFilterForm(forms.Form):
         ("price_desc", _lazy("Price: high to low")),
         ("rating", _lazy("Best rated")),
     ]
-    q = forms.CharField(label=_lazy("Search"), required=False, max_length=100)
-    category = forms.SlugField(label=_lazy("Category"), required=False)
-    size = forms.CharField(label=_lazy("Size"), required=False, max_length=20)
-    colour = forms.CharField(label=_lazy("Colour"), required=False, max_length=40)
+    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=100)
+    category = forms.SlugField(
+        label=_lazy("Category"),
+        required=False,
+        max_length=_column(Category, "slug").max_length,
+    )
+    size = SingleLineCharField(label=_lazy("Size"), required=False, max_length=SIZE_MAX)
+    colour = SingleLineCharField(label=_lazy("Colour"), required=False, max_length=COLOUR_MAX)
     min_price = forms.DecimalField(
         label=_lazy("Min price"), required=False, min_value=0, max_digits=10, decimal_places=2
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import owner_required, role_required
+from config.inputs import query_text, safe_next
 
 from . import services
 from .csv_io import COLUMNS, export_rows, write_csv
@@ -53,7 +54,7 @@ def product_list(request):
         )
         .order_by("-updated_at", "-id")
     )
-    q = request.GET.get("q", "").strip()
+    q = query_text(request.GET)
     status = request.GET.get("status", "")
     if q:
         products = products.filter(
@@ -137,7 +138,7 @@ def product_archive(request, pk: int):
     return redirect("shop_manage:product_list")
 
 
-def _images_response(request, product, form=None, status=200):
+def _images_response(request, product, form=None, status=200, alt_error=None):
     if request.htmx:
         return render(
             request,
@@ -146,12 +147,15 @@ def _images_response(request, product, form=None, status=200):
                 "product": product,
                 "images": list(product.images.all()),
                 "upload_form": form or ImageUploadForm(),
+                "alt_error": alt_error,
             },
             status=status,
         )
     if form is not None and form.errors:
         for error in form.errors.get("images", []):
             messages.error(request, error)
+    if alt_error:
+        messages.error(request, alt_error["message"])
     return redirect(f"{product.get_manage_url()}#images")
 
 
@@ -178,9 +182,11 @@ def image_action(request, pk: int, image_pk: int):
         services.delete_image(image)
     elif action == "alt":
         form = ImageAltForm(request.POST)
-        if form.is_valid():
-            image.alt = form.cleaned_data["alt"]
-            image.save(update_fields=["alt"])
+        if not form.is_valid():
+            error = {"image": image.pk, "message": " ".join(form.errors["alt"])}
+            return _images_response(request, product, status=422, alt_error=error)
+        image.alt = form.cleaned_data["alt"]
+        image.save(update_fields=["alt"])
     return _images_response(request, product)
 
 
@@ -193,7 +199,7 @@ def stock_list(request):
         .order_by("stock", "product__name", "size", "colour")
     )
     show = request.GET.get("show", "low")
-    q = request.GET.get("q", "").strip()
+    q = query_text(request.GET)
     if show == "sold_out":
         variants = variants.filter(stock=0)
     elif show == "low":
@@ -245,7 +251,7 @@ def stock_adjust(request, variant_pk: int):
         messages.success(
             request, _("%(sku)s now has %(n)s in stock.") % {"sku": variant.sku, "n": variant.stock}
         )
-    return redirect(request.POST.get("next") or "shop_manage:stock_list")
+    return redirect(safe_next(request, "shop_manage:stock_list"))
 
 
 @owner_required

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .cache import bump_catalogue_version
-from .forms import VariantCell
+from .forms import STOCK_MAX, VariantCell
 from .images import CleanImage, store_image_files
 from .models import Product, ProductImage, ShopProfile, StockAdjustment, Variant
 
@@ -184,13 +184,15 @@ def adjust_stock(variant: Variant, delta: int, *, reason: str, acting_user=None)
     """Add `delta` (may be negative) to a variant's stock, logging who and why.
 
     The update is conditional, so concurrent orders can never push stock below zero.
-    Raises CatalogueError when the result would be negative.
+    Raises CatalogueError when the result would be negative or more than the column holds.
     """
-    updated = Variant.objects.filter(pk=variant.pk, stock__gte=-delta).update(
-        stock=F("stock") + delta
-    )
+    updated = Variant.objects.filter(
+        pk=variant.pk, stock__gte=-delta, stock__lte=STOCK_MAX - delta
+    ).update(stock=F("stock") + delta)
     if not updated:
         variant.refresh_from_db(fields=["stock"])
+        if delta > 0:
+            raise CatalogueError(_("Stock cannot go above %(n)s.") % {"n": STOCK_MAX})
         raise CatalogueError(
             _("Only %(stock)s in stock: cannot remove %(n)s.")
             % {"stock": variant.stock, "n": -delta}

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from config.inputs import page_number as parse_page
+
 from .cache import FEW_LEFT, catalogue_version
 from .forms import CatalogueFilterForm
 from .models import Product
@@ -45,7 +47,7 @@ def home(request):
     return render(request, "shop/home.html", {"featured": featured, "figures": figures})
 
 
-def _catalogue_key(params: dict, page_number: str) -> str:
+def _catalogue_key(params: dict, page_number: int) -> str:
     canonical = urlencode(
         sorted((k, str(v)) for k, v in params.items() if v not in (None, "", False))
     )
@@ -59,7 +61,8 @@ def _catalogue_key(params: dict, page_number: str) -> str:
 def product_list(request):
     form = CatalogueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page_number = request.GET.get("page", "1")
+    # A number, so that junk page values share one cached grid rather than one each.
+    page_number = parse_page(request.GET.get("page"))
     key = _catalogue_key(filters, page_number)
     grid_html = cache.get(key)
     if grid_html is None:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from config.inputs import SingleLineCharField, bounded_formfield
 from orders.models import Order
 from shop.forms import ImagesField
 
@@ -28,10 +29,11 @@ def new_nonce() -> str:
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(label=_lazy("Email"))
-    name = forms.CharField(label=_lazy("Name"), max_length=120)
+    # Held to the columns they are stored in (Ticket.email, Ticket.name, Order.number).
+    email = forms.EmailField(label=_lazy("Email"), max_length=254)
+    name = SingleLineCharField(label=_lazy("Name"), max_length=120)
     topic = forms.ChoiceField(label=_lazy("Topic"), choices=Ticket.Topic.choices)
-    order_number = forms.CharField(
+    order_number = SingleLineCharField(
         label=_lazy("Order number (optional)"),
         max_length=20,
         required=False,
@@ -85,7 +87,7 @@ class CustomerReplyForm(forms.Form):
         label=_lazy("Your reply"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
     )
     photos = PhotosField(label=_lazy("Photos (optional)"), required=False)
-    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    nonce = SingleLineCharField(widget=forms.HiddenInput, max_length=64)
 
     def clean_body(self):
         body = self.cleaned_data["body"].strip()
@@ -102,7 +104,7 @@ class StaffReplyForm(forms.Form):
         label=_lazy("Internal note (never shown to the customer)"), required=False
     )
     resolve = forms.BooleanField(label=_lazy("Resolve after sending"), required=False)
-    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    nonce = SingleLineCharField(widget=forms.HiddenInput, max_length=64)
 
     def clean_body(self):
         body = self.cleaned_data["body"].strip()
@@ -126,5 +128,6 @@ class SatisfactionForm(forms.Form):
 class CannedReplyForm(forms.ModelForm):
     class Meta:
         model = CannedReply
+        formfield_callback = bounded_formfield
         fields = ["title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}

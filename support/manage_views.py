@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import role_required
+from config.inputs import parse_id, query_text
 from orders import services as order_services
+from orders.manage_forms import CancelForm
 
 from . import services
 from .forms import CannedReplyForm, StaffReplyForm, new_nonce
@@ -26,7 +28,7 @@ def ticket_list(request):
     view = request.GET.get("view") or "unassigned"
     if view not in VIEWS:
         view = "unassigned"
-    q = request.GET.get("q", "")
+    q = query_text(request.GET, max_length=200)
     now = timezone.now()
     page = Paginator(inbox(view, user=request.user, q=q, now=now), 50).get_page(
         request.GET.get("page")
@@ -60,8 +62,8 @@ def _detail(request, ticket, form=None, status=200):
     canned = list(CannedReply.objects.all())
     chosen = request.GET.get("canned")
     initial_body = ""
-    if chosen and chosen.isdigit():
-        reply = next((c for c in canned if c.pk == int(chosen)), None)
+    if parse_id(chosen):
+        reply = next((c for c in canned if c.pk == parse_id(chosen)), None)
         initial_body = services.render_canned(reply.body, ticket) if reply else ""
     form = form or StaffReplyForm(initial={"nonce": new_nonce(), "body": initial_body})
     order = ticket.order
@@ -116,8 +118,10 @@ def ticket_action(request, pk: int, action: str):
             user_id = request.POST.get("assignee") or ""
             if user_id == "me":
                 assignee = request.user
-            elif user_id.isdigit():
-                assignee = get_object_or_404(_staff_users(), pk=int(user_id))
+            elif user_id:
+                if parse_id(user_id) is None:
+                    raise services.TicketError(_("Choose a member of staff."))
+                assignee = get_object_or_404(_staff_users(), pk=parse_id(user_id))
             else:
                 assignee = None
             services.assign_ticket(ticket, assignee, acting_user=request.user)
@@ -137,6 +141,11 @@ def ticket_action(request, pk: int, action: str):
             reason = request.POST.get("reason", "").strip() or _(
                 "Cancelled at the customer's request (%(t)s)."
             ) % {"t": ticket.number}
+            # Held to the order's column like the order page's own cancel form.
+            form = CancelForm({"reason": reason})
+            if not form.is_valid():
+                raise services.TicketError(" ".join(form.errors["reason"]))
+            reason = form.cleaned_data["reason"]
             order_services.cancel_order(ticket.order, reason=reason, acting_user=request.user)
             services.add_internal_note(
                 ticket,

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from config.inputs import is_one_line
 from orders.models import Order
 
 from . import services
@@ -19,7 +20,12 @@ def new_ticket(request):
     it names an order: only proof (the link, or a verified account) shows the order here.
     """
     order_token = request.GET.get("order") or request.POST.get("order_token") or ""
-    order = Order.objects.filter(tracking_token=order_token).first() if order_token else None
+    # A token is one short line; anything else names no order (PostgreSQL cannot compare a NUL).
+    order = (
+        Order.objects.filter(tracking_token=order_token).first()
+        if order_token and is_one_line(order_token)
+        else None
+    )
     initial = {"email": order.email, "name": order.name} if order else {}
     form = ContactForm(
         request.POST or None,
@@ -56,6 +62,8 @@ def new_ticket(request):
 
 
 def _ticket(token: str) -> Ticket:
+    if len(token) > 64 or not is_one_line(token):
+        raise Http404("No such ticket.")
     ticket = Ticket.objects.select_related("order").filter(token=token).first()
     if ticket is None:
         raise Http404("No such ticket.")
