@@ -1,6 +1,7 @@
 """How allauth fits the shop: the real client address, and mail sent after commit by a task."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 
@@ -30,6 +31,9 @@ class AccountAdapter(DefaultAccountAdapter):
         request = self.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
+        # Links in mail start from the shop's public address, never from the Host header of
+        # the request that caused the mail (which anyone may set).
+        ctx["site_url"] = settings.SITE_URL.rstrip("/")
         message = self.render_mail(template_prefix, email, ctx)
         payload = {
             "subject": message.subject,

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.inputs import is_one_line, safe_next
-from config.inputs import is_one_line, safe_next
 from shop.models import ShopProfile
 
 from . import services

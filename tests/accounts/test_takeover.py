@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -103,7 +104,7 @@ def test_the_owner_signing_up_is_told_by_mail_and_led_to_the_reset(stranger, sig
     assert User.objects.filter(email=VICTIM).count() == 1
     [message] = mails_to(VICTIM)
     assert "already" in message.subject.lower()
-    assert "http://testserver" + reverse("account_reset_password") in message.body
+    assert settings.SITE_URL + reverse("account_reset_password") in message.body
     assert signed_in_user_id(owner) is None
 
 
@@ -119,3 +120,13 @@ def test_the_stranger_cannot_move_the_pending_code_to_an_address_they_hold(stran
     )
     assert not EmailAddress.objects.filter(email="s@evil.example").exists()
     assert not mails_to("s@evil.example")
+
+
+def test_links_in_account_mail_ignore_the_host_a_stranger_sends(stranger, sign_up, settings):
+    settings.ALLOWED_HOSTS = ["*"]  # even if the host check were too loose
+    mail.outbox.clear()
+    cache.clear()
+    sign_up(Client(), VICTIM, HTTP_HOST="evil.example")
+    [message] = mails_to(VICTIM)
+    assert "evil.example" not in message.body
+    assert settings.SITE_URL + reverse("account_reset_password") in message.body
