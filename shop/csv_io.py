@@ -1,17 +1,28 @@
 """Products with variants as CSV: one row per variant, product fields repeated on each row.
 
-An import checks every row first and applies nothing if any row is bad; the report names each
-bad row by its line number in the file (the header is line 1).
+An import checks every cell of every row against the column it is stored in before anything is
+written, and applies nothing if any row is bad; the report names each bad row by the line of
+the file it starts on (the header is line 1; a quoted cell with line breaks spans several).
+The export puts a ' before a cell starting with = + - or @, so that a spreadsheet does not run
+it as a formula; the import takes exactly that ' off again, so a round trip keeps every value.
 """
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.text import slugify
+
+from config.inputs import (
+    LONG_TEXT_MAX,
+    amount_bounds,
+    int_range,
+    is_one_line,
+    parse_amount,
+    parse_int,
+)
 
 from .models import Category, Product, Variant
 
@@ -32,6 +43,32 @@ COLUMNS = [
 ]
 REQUIRED = {"slug", "name", "category", "price", "size", "colour", "sku", "stock"}
 PRODUCT_FIELDS = ["name", "category", "status", "price", "description", "material", "care"]
+
+# The cells that start a formula in a spreadsheet, and the mark the export puts before them.
+FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_GUARD = "'"
+
+
+def _field(model, name: str):
+    return model._meta.get_field(name)
+
+
+# Text cells: the column each is stored in (its length), and whether it is one line.
+TEXT_CELLS = {
+    "slug": (_field(Product, "slug").max_length, True),
+    "name": (_field(Product, "name").max_length, True),
+    "category": (_field(Category, "name").max_length, True),
+    "description": (LONG_TEXT_MAX, False),
+    "material": (_field(Product, "material").max_length, True),
+    "care": (LONG_TEXT_MAX, False),
+    "size": (_field(Variant, "size").max_length, True),
+    "colour": (_field(Variant, "colour").max_length, True),
+    "sku": (_field(Variant, "sku").max_length, True),
+}
+PRICE = amount_bounds(_field(Product, "price"))
+VARIANT_PRICE = amount_bounds(_field(Variant, "price"))
+STOCK_MIN, STOCK_MAX = int_range(_field(Variant, "stock"))
+CATEGORY_SLUG_MAX = _field(Category, "slug").max_length
 
 
 def export_rows(products) -> list[list[str]]:
@@ -65,7 +102,15 @@ def write_csv(rows, out) -> None:
     writer = csv.writer(out)
     for row in rows:
         # A cell starting with = + - @ would run as a formula in a spreadsheet: quote it out.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+        writer.writerow([FORMULA_GUARD + c if c.startswith(FORMULA_STARTS) else c for c in row])
+
+
+def _unguarded(cell: str) -> str:
+    """The cell as it was before the export's formula guard (only that one ' comes off)."""
+    value = cell.strip()
+    if value.startswith(FORMULA_GUARD) and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 @dataclass
@@ -83,25 +128,66 @@ class ImportResult:
     total_rows: int
 
 
-def _decimal(value: str) -> Decimal:
-    amount = Decimal(value.replace(",", ""))
-    if (
-        not amount.is_finite()
-        or amount < 0
-        or amount >= Decimal("1e8")
-        or amount.as_tuple().exponent < -2
-    ):
-        raise InvalidOperation
-    return amount
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell quoted in a reason: short, whatever the file holds."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _text_reasons(row: dict) -> list[str]:
+    reasons = []
+    for column, (limit, one_line) in TEXT_CELLS.items():
+        value = row.get(column, "")
+        if len(value) > limit:
+            reasons.append(f"{column} is longer than {limit} characters")
+        if "\x00" in value:
+            reasons.append(f"{column} holds a NUL character")
+        elif one_line and not is_one_line(value):
+            reasons.append(f"{column} must be one line, without line breaks or control characters")
+    return reasons
+
+
+def _amount(value: str, bounds: dict):
+    return parse_amount(value.replace(",", ""), **bounds)
+
+
+class _BadFile(Exception):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, its cells) for each record that is not a blank line.
+
+    Lines are the file's own: a quoted cell with line breaks spans several. Raises _BadFile
+    where the CSV cannot be read (an unclosed quote, a cell over the csv module's limit).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    end = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise _BadFile(end + 1, f"The file is not readable CSV from line {end + 1}: {error}.")
+        start, end = end + 1, reader.line_num
+        if cells:
+            yield start, cells
 
 
 def parse_import(
     text: str, *, progress: Callable[[int, int], None] | None = None, every: int = 200
 ) -> ImportResult:
     """Check every row of `text`; return the products to apply or every bad row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        records = list(_records(text.lstrip("\ufeff")))
+    except _BadFile as bad:
+        return ImportResult(
+            errors=[{"line": bad.line, "reason": bad.reason}], products=[], total_rows=0
+        )
     errors: list[dict] = []
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [h.strip().lower() for h in (records[0][1] if records else [])]
     missing = sorted(REQUIRED - set(header))
     if missing:
         return ImportResult(
@@ -109,8 +195,7 @@ def parse_import(
             products=[],
             total_rows=0,
         )
-    reader.fieldnames = header
-    raw_rows = list(reader)
+    raw_rows = records[1:]
     total = len(raw_rows)
     if total == 0:
         return ImportResult(
@@ -120,48 +205,45 @@ def parse_import(
     products: dict[str, ParsedProduct] = {}
     skus: dict[str, int] = {}
     combos: dict[tuple[str, str, str], int] = {}
-    for index, raw in enumerate(raw_rows):
-        line = reader_line = index + 2
-        row = {k: (v or "").strip() for k, v in raw.items() if k}
-        if None in raw:
+    for index, (line, cells) in enumerate(raw_rows):
+        if len(cells) > len(header):
             errors.append({"line": line, "reason": "More cells than columns."})
             continue
+        row = {column: _unguarded(cell) for column, cell in zip(header, cells, strict=False)}
         reasons = []
         for column in sorted(REQUIRED):
             if not row.get(column):
                 reasons.append(f"{column} is empty")
+        reasons += _text_reasons(row)
         slug = row.get("slug", "")
         if slug and slugify(slug) != slug:
-            reasons.append(f"slug “{slug}” may hold only lowercase letters, digits and dashes")
+            reasons.append(
+                f"slug “{_shown(slug)}” may hold only lowercase letters, digits and dashes"
+            )
         try:
-            price = _decimal(row["price"]) if row.get("price") else None
-        except (InvalidOperation, ValueError):
-            reasons.append(f"price “{row['price']}” is not an amount")
+            price = _amount(row["price"], PRICE) if row.get("price") else None
+        except ValueError:
+            reasons.append(f"price “{_shown(row['price'])}” is not an amount")
             price = None
         try:
-            variant_price = _decimal(row["variant_price"]) if row.get("variant_price") else None
-        except (InvalidOperation, ValueError):
-            reasons.append(f"variant_price “{row['variant_price']}” is not an amount")
+            variant_price = (
+                _amount(row["variant_price"], VARIANT_PRICE) if row.get("variant_price") else None
+            )
+        except ValueError:
+            reasons.append(f"variant_price “{_shown(row['variant_price'])}” is not an amount")
             variant_price = None
         try:
-            stock = int(row["stock"]) if row.get("stock") else 0
-            if stock < 0:
+            stock = parse_int(row.get("stock") or "0", min_value=-STOCK_MAX, max_value=STOCK_MAX)
+            if stock < STOCK_MIN:
                 reasons.append("stock cannot be negative")
         except ValueError:
-            reasons.append(f"stock “{row['stock']}” is not a whole number")
+            reasons.append(
+                f"stock “{_shown(row['stock'])}” is not a whole number from 0 to {STOCK_MAX}"
+            )
             stock = 0
         status = row.get("status") or Product.Status.ACTIVE
         if status not in statuses:
             reasons.append(f"status must be one of {', '.join(sorted(statuses))}")
-        for column, limit in (
-            ("name", 160),
-            ("size", 20),
-            ("colour", 40),
-            ("sku", 64),
-            ("category", 80),
-        ):
-            if len(row.get(column, "")) > limit:
-                reasons.append(f"{column} is longer than {limit} characters")
         if "|" in row.get("size", "") + row.get("colour", ""):
             reasons.append("size and colour cannot contain “|”")
         sku = row.get("sku", "").upper()
@@ -192,7 +274,7 @@ def parse_import(
             skus[sku] = line
             combos[combo] = line
             if parsed is None:
-                parsed = products[slug] = ParsedProduct(slug=slug, line=reader_line, fields=fields)
+                parsed = products[slug] = ParsedProduct(slug=slug, line=line, fields=fields)
             parsed.variants.append(
                 {
                     "size": combo[1],
@@ -232,9 +314,11 @@ def apply_import(products: list[ParsedProduct]) -> tuple[int, int]:
         name = parsed.fields["category"]
         category = categories.get(name.lower())
         if category is None:
-            slug, n = slugify(name) or "category", 2
+            # Room for a "-<n>" when the slug is taken, within the column.
+            base = (slugify(name) or "category")[: CATEGORY_SLUG_MAX - 6]
+            slug, n = base, 2
             while Category.objects.filter(slug=slug).exists():
-                slug, n = f"{slugify(name) or 'category'}-{n}", n + 1
+                slug, n = f"{base}-{n}", n + 1
             category = categories[name.lower()] = Category.objects.create(name=name, slug=slug)
         defaults = {**parsed.fields, "category": category}
         product, was_created = Product.objects.update_or_create(slug=parsed.slug, defaults=defaults)

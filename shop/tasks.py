@@ -1,9 +1,25 @@
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .csv_io import apply_import, parse_import
 from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+# File-level reasons (line 0), stored untranslated and translated when the owner reads them.
+UNREADABLE = gettext_noop("The file could not be read as UTF-8 text.")
+TOO_SLOW = gettext_noop(
+    "The import took longer than it may, so nothing was imported. Split the file and try again."
+)
+UNEXPECTED = gettext_noop(
+    "The import stopped on an unexpected error, so nothing was imported. The error is logged "
+    "for the developers; check the file, or try again later."
+)
 
 
 @shared_task(acks_late=True)
@@ -11,12 +27,34 @@ def import_products(job_id: int) -> str:
     """Run a CSV import: check every row, then apply all of them or none.
 
     Safe to run twice: a finished job is left alone, and a job cut off mid-way starts again
-    (the apply step is one transaction, so a cut leaves nothing half-applied).
+    (the apply step is one transaction, so a cut leaves nothing half-applied). Whatever goes
+    wrong, the job ends failed with a reason the owner reads, never "applying" for ever.
     """
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return "skipped"
+    try:
+        return _run(job)
+    except SoftTimeLimitExceeded:
+        logger.warning("Import %s ran past its time limit", job.pk)
+        _fail(job, TOO_SLOW)
+    except Exception:
+        # Anything the checks did not foresee (a race on a SKU, the database going away): the
+        # apply step rolled back, so the job is failed and its owner told.
+        logger.exception("Import %s failed", job.pk)
+        _fail(job, UNEXPECTED)
+    return "failed"
 
+
+def _fail(job: ImportJob, reason: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        errors=[{"line": 0, "reason": reason}],
+        finished_at=timezone.now(),
+    )
+
+
+def _run(job: ImportJob) -> str:
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=total)
 
@@ -25,11 +63,7 @@ def import_products(job_id: int) -> str:
         with job.file.open("rb") as handle:
             text = handle.read().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED,
-            errors=[{"line": 0, "reason": "The file could not be read as UTF-8 text."}],
-            finished_at=timezone.now(),
-        )
+        _fail(job, UNREADABLE)
         return "failed"
     result = parse_import(text, progress=progress)
     if result.errors:
