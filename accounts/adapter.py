@@ -8,11 +8,6 @@ from django.db import transaction
 from config.client_ip import client_ip
 
 
-def user_display(user) -> str:
-    """Users have no username: allauth names them by their address."""
-    return user.email
-
-
 class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
         # One definition of "the client" for every limit on the site: the address the trusted
@@ -22,9 +17,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render the message now (it needs the request), send it from a task after commit.
 
-        The sign-up and reset answers then cost the same whether or not a message is really
-        sent, a mail server that is down does not turn a sign-up into an error page, and the
-        task retries. Every message is plain text: no HTML part to escape.
+        No answer then waits on the mail server (its time says nothing about the address), a
+        mail server that is down does not turn a sign-up into an error page, and the task
+        retries. Every message is plain text: no HTML part to escape.
         """
         from .tasks import send_account_email
 
