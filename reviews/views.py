@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from config.client_ip import client_ip
 from orders.views import customer_orders_queryset, tracking_context
 from shop.models import Product
 from shop.page_cache import cache_public_page
@@ -141,7 +142,8 @@ def _voter(request) -> str:
 
 
 def _rate_limited(request) -> bool:
-    key = f"helpful-votes:{request.META.get('REMOTE_ADDR', '')}"
+    # The real client, not the proxy in front of every visitor (config.client_ip).
+    key = f"helpful-votes:{client_ip(request)}"
     cache.add(key, 0, timeout=60)
     try:
         count = cache.incr(key)
