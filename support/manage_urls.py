@@ -9,4 +9,5 @@ urlpatterns = [
     path("canned/<int:pk>/", views.canned_list, name="canned_edit"),
     path("<int:pk>/", views.ticket_detail, name="ticket_detail"),
     path("<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
+    path("<int:pk>/photos/<int:attachment_pk>/<slug:size>/", views.attachment, name="attachment"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +15,11 @@ from accounts.permissions import role_required
 from config.inputs import parse_id, query_text
 from orders import services as order_services
 from orders.manage_forms import CancelForm
+from shop.storage import private_file_response
 
 from . import services
 from .forms import CannedReplyForm, StaffReplyForm, new_nonce
-from .models import CannedReply, Ticket
+from .models import CannedReply, Ticket, TicketAttachment
 from .selectors import VIEWS, customer_history, inbox, inbox_figures
 
 staff_required = role_required(OWNER, SUPPORT)
@@ -159,6 +161,15 @@ def ticket_action(request, pk: int, action: str):
         return _detail(request, ticket, status=409)
     messages.success(request, _("Done."))
     return redirect(ticket.get_manage_url())
+
+
+@staff_required
+def attachment(request, pk: int, attachment_pk: int, size: str):
+    """A photo of a ticket's thread, for staff (the customer's copy sits behind their token)."""
+    photo = get_object_or_404(TicketAttachment, pk=attachment_pk, message__ticket_id=pk)
+    if size not in TicketAttachment.SIZES:
+        raise Http404("No such size.")
+    return private_file_response(getattr(photo, size))
 
 
 @staff_required

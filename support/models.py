@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
+from shop.storage import private_storage
 
 
 def new_token() -> str:
@@ -159,9 +160,13 @@ class TicketMessage(models.Model):
 
 class TicketAttachment(models.Model):
     message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
-    original = models.ImageField(upload_to="tickets/%Y/%m/")
-    small = models.ImageField(upload_to="tickets/%Y/%m/")
-    large = models.ImageField(upload_to="tickets/%Y/%m/")
+    # A ticket's photos are as private as its thread (a parcel label shows a name and address):
+    # no public URL, served only to the ticket's holder and to staff (support.views.attachment).
+    original = models.ImageField(upload_to="tickets/%Y/%m/", storage=private_storage)
+    small = models.ImageField(upload_to="tickets/%Y/%m/", storage=private_storage)
+    large = models.ImageField(upload_to="tickets/%Y/%m/", storage=private_storage)
+
+    SIZES = ("small", "large")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
 

@@ -2,15 +2,16 @@
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from config.inputs import is_one_line
 from orders.models import Order
+from shop.storage import private_file_response
 
 from . import services
 from .forms import ContactForm, CustomerReplyForm, SatisfactionForm, new_nonce
-from .models import SatisfactionAnswer, Ticket
+from .models import SatisfactionAnswer, Ticket, TicketAttachment
 
 
 def new_ticket(request):
@@ -105,6 +106,17 @@ def thread(request, token: str):
         {"ticket": ticket, "thread": list(public), "form": form},
         status=422 if form.errors else 200,
     )
+
+
+def attachment(request, token: str, pk: int, size: str):
+    """A photo of the ticket's public thread, for the holder of the ticket's link only."""
+    ticket = _ticket(token)
+    photo = get_object_or_404(
+        TicketAttachment, pk=pk, message__ticket=ticket, message__internal=False
+    )
+    if size not in TicketAttachment.SIZES:
+        raise Http404("No such size.")
+    return private_file_response(getattr(photo, size))
 
 
 def satisfaction(request, token: str):
