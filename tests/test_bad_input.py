@@ -3,9 +3,9 @@
 Every public and /manage/ form (as the role that may use it) gets each of its fields too long
 (the column's length + 1, and 100,000 characters), with a NUL byte, with CR/LF where the text
 is meant for one line, and integers and amounts out of range (-1, 2**31, 10**20, "1e9", "NaN",
-...). Each answer must be a clear refusal (4xx with the form's error shown, or a redirect with
-an error message for the actions that answer that way), never a 500, and no row may be written
-or changed. The valid submission of each form is sent last, to show that the refusals came from
+...). Each answer must be a clear refusal (the form re-rendered with its error and a 4xx, or
+allauth's 200; a redirect with an error message for the actions that answer that way; a 400
+for a value no form sends), never a 500, and no row may be written or changed. The valid submission of each form is sent last, to show that the refusals came from
 the hostile value and not from a form that refuses everything.
 
 The walk runs twice: through the views alone, with the site-wide guards (the NUL middleware,
