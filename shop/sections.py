@@ -118,3 +118,8 @@ class Sections:
                 template = f"{section.templates[MAIN]}#{htmx.target}"
                 return render(request, template, build(request, obj))
         return None
+
+
+# The shop's own pages. The product page, /products/<slug>/ (obj: the product): slots "head"
+# (inside <head>) and "main" (below the garment).
+product_page = Sections("shop:product_detail")
