@@ -9,18 +9,12 @@ from reviews import manage_views as reviews_manage_views
 from . import views
 
 urlpatterns = [
-    path("", include("reviews.urls")),
     path("", include("shop.urls")),
     path("", include("orders.urls")),
     path("", include("support.urls")),
+    path("", include("reviews.urls")),
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
-    # The order page gains its follow-ups from the reviews app (served before orders' own).
-    path(
-        "manage/orders/<int:pk>/",
-        reviews_manage_views.order_detail,
-        name="manage_order_with_follow_ups",
-    ),
     path("manage/orders/", include("orders.manage_urls")),
     path("manage/follow-ups/", include("reviews.followup_urls")),
     path("manage/reputation/", reviews_manage_views.reputation_dashboard, name="reputation"),

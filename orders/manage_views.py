@@ -16,6 +16,7 @@ from accounts.permissions import owner_required
 from . import services
 from .manage_forms import CancelForm, OrderFilterForm, ShipForm
 from .models import Order
+from .sections import manage_order_page
 from .selectors import orders_for_staff
 
 
@@ -96,22 +97,23 @@ def order_export(request):
     return response
 
 
-def order_detail_context(order: Order, **extra) -> dict:
-    """What the owner's order page shows; the reviews app adds the order's follow-ups."""
-    return {
+def _order_page(request, order: Order, *, status: int = 200, **forms):
+    """The owner's order page, with the parts higher apps register (manage_order_page: the
+    follow-ups). The same full page answers a refused action."""
+    context = {
         "order": order,
         "lines": list(order.lines.all()),
         "events": list(order.events.select_related("actor")),
-        "ship_form": extra.pop("ship_form", None) or ShipForm(),
-        "cancel_form": extra.pop("cancel_form", None) or CancelForm(),
-        **extra,
+        "ship_form": forms.get("ship_form") or ShipForm(),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        **manage_order_page.render_context(request, order),
     }
+    return render(request, "orders/manage/order_detail.html", context, status=status)
 
 
 @owner_required
 def order_detail(request, pk: int):
-    order = get_object_or_404(Order, pk=pk)
-    return render(request, "orders/manage/order_detail.html", order_detail_context(order))
+    return _order_page(request, get_object_or_404(Order, pk=pk))
 
 
 @owner_required
@@ -148,12 +150,7 @@ def order_action(request, pk: int, action: str):
     except services.OrderError as error:
         order.refresh_from_db()
         messages.error(request, str(error))
-        return render(
-            request,
-            "orders/manage/order_detail.html",
-            order_detail_context(order, **forms_in_error),
-            status=409,
-        )
+        return _order_page(request, order, status=409, **forms_in_error)
     messages.success(request, done)
     return redirect("orders_manage:order_detail", pk=order.pk)
 

@@ -17,6 +17,7 @@ from .forms import AddToCartForm, CheckoutForm, QuantityForm
 from .models import Order
 from .payments import PROVIDERS
 from .pricing import quote
+from .sections import my_orders_page, tracking_page
 
 
 def _cart_context(cart: Cart) -> dict:
@@ -174,23 +175,23 @@ def order_thanks(request, token: str):
     )
 
 
-def tracking_context(token: str) -> dict:
-    """What the buyer's private order page shows; raises Http404 for a wrong token."""
+def order_tracking(request, token: str):
+    """The buyer's private page, reached only by its secret link; a wrong token is a 404.
+
+    Higher apps add their parts (orders.sections.tracking_page): the review link, the help link.
+    """
     order = Order.objects.filter(tracking_token=_token(token)).prefetch_related("lines").first()
     if order is None:
         raise Http404("No such order.")
-    return {
+    context = {
         "order": order,
         "events": list(order.events.filter(public=True)),
         "lines": list(order.lines.all()),
         "steps": _steps(order),
         "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+        **tracking_page.render_context(request, order),
     }
-
-
-def order_tracking(request, token: str):
-    """The buyer's private page, reached only by its secret link; a wrong token is a 404."""
-    return render(request, "orders/tracking.html", tracking_context(token))
+    return render(request, "orders/tracking.html", context)
 
 
 def _steps(order: Order) -> list[dict]:
@@ -207,8 +208,10 @@ def _steps(order: Order) -> list[dict]:
 
 @login_required
 def my_orders(request):
+    """A signed-in customer's orders; higher apps add a part to each row (my_orders_page)."""
     orders = list(customer_orders_queryset(request.user).order_by("-placed_at")[:100])
-    return render(request, "orders/my_orders.html", {"orders": orders})
+    context = {"orders": orders, **my_orders_page.render_context(request, orders)}
+    return render(request, "orders/my_orders.html", context)
 
 
 def customer_orders_queryset(user):

@@ -11,8 +11,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
 from config.inputs import parse_id, safe_next
-from orders.manage_views import order_detail_context
-from orders.models import Order
 from shop.models import Product
 
 from . import followups, services
@@ -147,19 +145,6 @@ def _without_links(rows: list[FollowUp]) -> list[FollowUp]:
     for row in rows:
         row.last_error = _LINK_OR_TOKEN.sub("[…]", row.last_error)
     return rows
-
-
-@owner_required
-def order_detail(request, pk: int):
-    """The owner's order page with its follow-ups: planned, sent, answered, skipped and why.
-
-    It shows the order's facts and the follow-ups' states, never the buyer's links."""
-    order = get_object_or_404(Order, pk=pk)
-    context = order_detail_context(order)
-    context["follow_ups"] = _without_links(
-        list(FollowUp.objects.filter(order=order).order_by("due_at", "id"))
-    )
-    return render(request, "reviews/manage/order_detail.html", context)
 
 
 @owner_required

@@ -77,3 +77,15 @@ def size_figures(product_id: int) -> dict:
             )
     cache.set(key, figures, settings.CATALOGUE_CACHE_SECONDS)
     return figures
+
+
+def reviews_by_email(email: str, *, limit: int = 10) -> list[Review]:
+    """The reviews written for orders placed with `email` (any state), newest first.
+
+    Orders store their email lower-cased, so an exact match can use the index.
+    """
+    return list(
+        Review.objects.filter(order_line__order__email=email.lower())
+        .select_related("product", "order_line")
+        .order_by("-created_at")[:limit]
+    )

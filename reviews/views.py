@@ -1,137 +1,21 @@
-import json
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.http import require_POST
 
 from config.client_ip import client_ip
-from orders.views import customer_orders_queryset, tracking_context
-from shop.models import Product
-from shop.page_cache import cache_public_page
-from shop.views import product_page_context
 
 from . import followups, services
-from .forms import ReviewForm, ReviewListFilter
+from .forms import ReviewForm
 from .models import Review, Suppression
-from .selectors import product_reviews, size_figures, summary_for
 
 
-# ----------------------------------------------------------------- the product page's reviews
-def _review_list_context(request, product, summary) -> dict:
-    form = ReviewListFilter(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    paginator = Paginator(product_reviews(product.pk, filters), settings.REVIEW_PAGE_SIZE)
-    if not any(filters.get(name) for name in ("stars", "photos", "size")):
-        # The summary counts the published reviews exactly (it changes in the same transaction
-        # as they do), so the whole list needs no COUNT over thousands of rows.
-        paginator.count = summary.count
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"review_page": page, "review_filters": filters, "review_query": query.urlencode()}
-
-
-def _json_ld(product, images, summary, reviews, shop) -> str:
-    """schema.org Product with AggregateRating and Review, per Google's review-snippet rules.
-
-    Only about the product (never the shop), only with real published reviews.
-    """
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": product.name,
-        "description": product.description[:500],
-        "image": [settings.SITE_URL.rstrip("/") + image.large.url for image in images[:3]],
-        "brand": {"@type": "Brand", "name": shop.name},
-        "offers": {
-            "@type": "Offer",
-            "price": str(product.price),
-            "priceCurrency": shop.currency,
-            "availability": "https://schema.org/InStock"
-            if any(v.stock for v in product.offered_variants)
-            else "https://schema.org/OutOfStock",
-        },
-    }
-    if summary.count:
-        data["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": f"{summary.mean:.2f}",
-            "reviewCount": summary.count,
-            "bestRating": 5,
-            "worstRating": 1,
-        }
-        data["review"] = [
-            {
-                "@type": "Review",
-                "author": {"@type": "Person", "name": review.display_name},
-                "datePublished": review.created_at.date().isoformat(),
-                "name": review.title,
-                "reviewBody": review.body,
-                "reviewRating": {
-                    "@type": "Rating",
-                    "ratingValue": review.rating,
-                    "bestRating": 5,
-                    "worstRating": 1,
-                },
-            }
-            for review in reviews
-        ]
-    text = json.dumps(data, ensure_ascii=False)
-    # Inside <script>, "</" or "<!--" in user text must not end the element.
-    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
-
-
-@require_GET
-@cache_public_page(params=(*ReviewListFilter.base_fields, "page"), htmx_targets=("review-list",))
-@vary_on_headers("HX-Request", "HX-Target")
-def product_detail(request, slug: str):
-    """The shop's product page with its verified reviews (DESIGN: /products/<slug>/)."""
-    if (
-        request.htmx
-        and not request.htmx.history_restore_request
-        and request.htmx.target == "review-list"
-    ):
-        # Filtering, sorting or paging the reviews swaps the list only: no images or variants.
-        product = get_object_or_404(Product.objects.visible(), slug=slug)
-        context = _review_list_context(request, product, summary_for(product))
-        return render(request, "reviews/product_detail.html#review-list", context)
-    context = product_page_context(slug)
-    product = context["product"]
-    summary = summary_for(product)
-    context.update(_review_list_context(request, product, summary))
-    sizes = size_figures(product.pk) if summary.count else {"sizes": [], "fit": []}
-    context.update(
-        summary=summary,
-        fit=summary.fit_summary(),
-        fit_sizes=sizes["fit"],
-        review_sizes=sizes["sizes"],
-        json_ld=_json_ld(
-            product,
-            context["images"],
-            summary,
-            list(context["review_page"].object_list)[:5],
-            request_shop(request),
-        ),
-    )
-    return render(request, "reviews/product_detail.html", context)
-
-
-def request_shop(request):
-    from shop.context_processors import shop
-
-    return shop(request)["shop"]
-
-
+# ----------------------------------------------------------------- helpful votes
 def _voter(request) -> str:
     if request.user.is_authenticated:
         return f"u:{request.user.pk}"
@@ -279,17 +163,6 @@ def edit_review(request, token: str, pk: int):
         {"form": form, "review": review, "token": token, "order": order},
         status=422 if form.errors else 200,
     )
-
-
-# ----------------------------------------------------------------- buyer pages that gain a review link
-def order_tracking(request, token: str):
-    return render(request, "reviews/order_tracking.html", tracking_context(token))
-
-
-@login_required
-def my_orders(request):
-    orders = list(customer_orders_queryset(request.user).order_by("-placed_at")[:100])
-    return render(request, "reviews/my_orders.html", {"orders": orders})
 
 
 # ----------------------------------------------------------------- follow-up links

@@ -18,6 +18,7 @@ MAX_PAGE, a value longer than MAX_VALUE_LENGTH) is answered without the cache.
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -96,11 +97,15 @@ def _htmx_part(request, targets: tuple[str, ...]) -> str:
     return f"htmx:{'restore' if restore else ''}:{target}"
 
 
-def cache_public_page(*, params: tuple[str, ...] = (), htmx_targets: tuple[str, ...] = ()):
+Names = tuple[str, ...] | Callable[[], tuple[str, ...]]
+
+
+def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
     """Serve the view's 200 answers to first-time visitors from the page cache.
 
     `params`: the query parameters the view reads (every other one is dropped before it runs);
-    `htmx_targets`: the HX-Target values it answers differently.
+    `htmx_targets`: the HX-Target values it answers differently. Either may be a function, read
+    on each request, for a page whose parts are registered by other apps (shop.sections).
     """
 
     def decorator(view):
@@ -109,8 +114,10 @@ def cache_public_page(*, params: tuple[str, ...] = (), htmx_targets: tuple[str, 
             if not cacheable(request) or not settings.CATALOGUE_CACHE_SECONDS:
                 return view(request, *args, **kwargs)
             try:
-                query = known_query(request, params)
-                htmx = _htmx_part(request, htmx_targets)
+                query = known_query(request, params() if callable(params) else params)
+                htmx = _htmx_part(
+                    request, htmx_targets() if callable(htmx_targets) else htmx_targets
+                )
             except NotCached:
                 return view(request, *args, **kwargs)
             # The view renders the page for the known parameters only, so that what is stored

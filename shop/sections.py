@@ -107,17 +107,28 @@ class Sections:
                 slots.setdefault(slot, []).append(Part(section.name, template, context))
         return {"sections": slots}
 
-    def fragment(self, request: HttpRequest, obj: Any) -> HttpResponse | None:
-        """The htmx answer for a part's fragment, or None when the request asks for the page."""
+    def _fragment_of(self, request: HttpRequest) -> tuple[Section, ContextFn] | None:
         htmx = getattr(request, "htmx", None)
         if not htmx or htmx.history_restore_request:
             return None
         for section in self._sections.values():
             build = section.fragments.get(htmx.target or "")
             if build is not None:
-                template = f"{section.templates[MAIN]}#{htmx.target}"
-                return render(request, template, build(request, obj))
+                return section, build
         return None
+
+    def wants_fragment(self, request: HttpRequest) -> bool:
+        """Whether this is an htmx request for one part's fragment rather than for the page."""
+        return self._fragment_of(request) is not None
+
+    def fragment(self, request: HttpRequest, obj: Any) -> HttpResponse | None:
+        """The htmx answer for a part's fragment, or None when the request asks for the page."""
+        found = self._fragment_of(request)
+        if found is None:
+            return None
+        section, build = found
+        template = f"{section.templates[MAIN]}#{request.htmx.target}"
+        return render(request, template, build(request, obj))
 
 
 # The shop's own pages. The product page, /products/<slug>/ (obj: the product): slots "head"

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Sum
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -17,6 +17,7 @@ from .cache import FEW_LEFT, catalogue_version
 from .forms import CatalogueFilterForm
 from .models import Product
 from .page_cache import cache_public_page
+from .sections import product_page
 from .selectors import (
     catalogue_facets,
     catalogue_products,
@@ -92,21 +93,26 @@ def product_list(request):
     )
 
 
-def product_page_context(slug: str) -> dict:
-    """What the product page shows; raises Http404. The reviews app adds its part to this."""
+@require_GET
+@cache_public_page(params=product_page.params, htmx_targets=product_page.htmx_targets)
+@vary_on_headers("HX-Request", "HX-Target")
+def product_detail(request, slug: str):
+    """The product page (DESIGN: /products/<slug>/), with the parts higher apps register in
+    shop.sections.product_page: the reviews app's summary, review list and JSON-LD."""
+    if product_page.wants_fragment(request):
+        # A part's htmx fragment (filtering or paging the reviews): no images or variants.
+        product = get_object_or_404(Product.objects.visible(), slug=slug)
+        return product_page.fragment(request, product)
     try:
         product = product_for_page(slug)
     except Product.DoesNotExist:
         raise Http404("No such product.")
-    return {
+    context = {
         "product": product,
         "images": list(product.images.all()),
         "picker": variant_picker(product),
         "total_stock": sum(v.stock for v in product.offered_variants),
         "few_left": FEW_LEFT,
+        **product_page.render_context(request, product),
     }
-
-
-@require_GET
-def product_detail(request, slug: str):
-    return render(request, "shop/product_detail.html", product_page_context(slug))
+    return render(request, "shop/product_detail.html", context)

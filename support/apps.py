@@ -6,3 +6,6 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401
+        from .sections import register
+
+        register()  # its part of the buyer's order page

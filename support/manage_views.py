@@ -20,6 +20,7 @@ from shop.storage import private_file_response
 from . import services
 from .forms import CannedReplyForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket, TicketAttachment
+from .sections import ticket_page
 from .selectors import VIEWS, customer_history, inbox, inbox_figures
 
 staff_required = role_required(OWNER, SUPPORT)
@@ -80,6 +81,7 @@ def _detail(request, ticket, form=None, status=200):
         "order_lines": list(order.lines.all()) if order else [],
         "overdue": ticket.is_overdue(),
         **customer_history(ticket),
+        **ticket_page.render_context(request, ticket),
     }
     return render(request, "support/manage/ticket_detail.html", context, status=status)
 

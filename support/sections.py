@@ -7,3 +7,10 @@
 from shop.sections import Sections
 
 ticket_page = Sections("support_manage:ticket_detail")
+
+
+def register() -> None:
+    """Support's parts of lower apps' pages: the buyer's order page links to the contact form."""
+    from orders.sections import tracking_page
+
+    tracking_page.register("support", template={"help": "support/_order_help_link.html"})

@@ -3,7 +3,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orders.models import Order, OrderLine
+from orders.models import Order
 
 from .models import SatisfactionAnswer, Ticket, TicketMessage
 
@@ -75,7 +75,7 @@ def view_counts(user, now=None) -> dict[str, int]:
 
 
 def customer_history(ticket: Ticket) -> dict:
-    """This customer's other orders, tickets and reviewed lines, for the sidebar."""
+    """This customer's other orders and tickets, for the sidebar (reviews add their part)."""
     # Tickets and orders store their email lowercased, so an exact match can use the index.
     email = ticket.email.lower()
     orders = list(
@@ -84,13 +84,7 @@ def customer_history(ticket: Ticket) -> dict:
     tickets = list(
         Ticket.objects.filter(email=email).exclude(pk=ticket.pk).order_by("-created_at")[:10]
     )
-    # Reviews are read through the order line's reverse relation, without importing the app.
-    reviewed = list(
-        OrderLine.objects.filter(order__email=email, review__isnull=False)
-        .select_related("review", "product")
-        .order_by("-review__created_at")[:10]
-    )
-    return {"other_orders": orders, "other_tickets": tickets, "reviewed_lines": reviewed}
+    return {"other_orders": orders, "other_tickets": tickets}
 
 
 def satisfaction_rate() -> dict:

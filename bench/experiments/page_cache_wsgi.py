@@ -101,7 +101,8 @@ if _on("EXP_PAGE_CACHE"):
     except ImportError:
         pass
     else:
-        reviews.views.product_detail = page_cache(reviews.views.product_detail)
+        if hasattr(reviews.views, "product_detail"):  # until shop served the page again
+            reviews.views.product_detail = page_cache(reviews.views.product_detail)
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
