@@ -8,8 +8,15 @@
   the refused-action (409) path; slot "main" above the timeline.
 """
 
-from shop.sections import Sections
+from shop.sections import Sections, manage_menu, product_page
 
 tracking_page = Sections("orders:tracking")
 my_orders_page = Sections("orders:my_orders")
 manage_order_page = Sections("orders_manage:order_detail")
+
+
+def register() -> None:
+    """The orders app's parts of the shop's pages: the product page's size picker and cart
+    button, and the owner's menu link to the orders."""
+    product_page.register("orders", template={"purchase": "orders/_product_purchase.html"})
+    manage_menu.register("orders", template={"owner": "orders/manage/_menu.html"})

@@ -4,7 +4,8 @@
   fragment "review-list" answers filtering, sorting and paging without the garment);
 - the buyer's order page and "my orders": the review link of a delivered order;
 - the owner's order page: the order's follow-ups (moving to the followups app);
-- the staff ticket page: the reviews this customer wrote.
+- the staff ticket page: the reviews this customer wrote;
+- the owner's menu: reputation, follow-ups and reviews.
 """
 
 import json
@@ -14,7 +15,7 @@ from django.core.paginator import Paginator
 from django.utils.safestring import mark_safe
 
 from orders.sections import manage_order_page, my_orders_page, tracking_page
-from shop.sections import product_page
+from shop.sections import manage_menu, product_page
 from support.sections import ticket_page
 
 from .forms import ReviewListFilter
@@ -150,3 +151,4 @@ def register() -> None:
         template={"customer": "reviews/manage/_customer_reviews.html"},
         context=customer_reviews_context,
     )
+    manage_menu.register("reviews", template={"owner": "reviews/manage/_menu.html"})

@@ -132,5 +132,9 @@ class Sections:
 
 
 # The shop's own pages. The product page, /products/<slug>/ (obj: the product): slots "head"
-# (inside <head>) and "main" (below the garment).
+# (inside <head>), "purchase" (beside the photos: the orders app's size picker and cart button)
+# and "main" (below the garment).
 product_page = Sections("shop:product_detail")
+# The menu of every page under /manage/ (templates/manage/base.html; obj: None): each app adds
+# the links to its own pages, "staff" for every staff member, "owner" for the owner only.
+manage_menu = Sections("manage menu")

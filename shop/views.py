@@ -39,11 +39,11 @@ def home(request):
         reviews=Sum("rating_count"),
         weighted=Sum(F("rating_mean") * F("rating_count")),
     )
-    reviews = totals["reviews"] or 0
+    review_count = totals["reviews"] or 0
     figures = {
         "garments": totals["garments"],
-        "reviews": reviews,
-        "mean": round(totals["weighted"] / reviews, 1) if reviews else None,
+        "review_count": review_count,
+        "mean": round(totals["weighted"] / review_count, 1) if review_count else None,
     }
     return render(request, "shop/home.html", {"featured": featured, "figures": figures})
 
