@@ -1,6 +1,3 @@
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
@@ -11,7 +8,6 @@ from config.inputs import (
     SingleLineCharField,
     amount_bounds,
     bounded_formfield,
-    int_range,
     is_one_line,
     parse_amount,
     parse_int,
@@ -27,6 +23,7 @@ from .models import (
     Variant,
     size_sort_key,
 )
+from .services import STOCK_MAX, STOCK_MIN, VariantCell
 
 MAX_IMAGES_PER_UPLOAD = 12
 
@@ -101,7 +98,6 @@ def _column(model, name: str):
 SIZE_MAX = _column(Variant, "size").max_length
 COLOUR_MAX = _column(Variant, "colour").max_length
 SKU_MAX = _column(Variant, "sku").max_length
-STOCK_MIN, STOCK_MAX = int_range(_column(Variant, "stock"))
 VARIANT_PRICE = amount_bounds(_column(Variant, "price"))
 
 
@@ -120,16 +116,6 @@ def _split_list(value: str, what: str) -> list[str]:
         seen.add(item.lower())
         items.append(item)
     return items
-
-
-@dataclass
-class VariantCell:
-    size: str
-    colour: str
-    stock: int | str = 0
-    sku: str = ""
-    price: Decimal | str | None = None
-    error: str = ""
 
 
 class ProductForm(forms.ModelForm):

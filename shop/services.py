@@ -2,6 +2,8 @@
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -9,10 +11,26 @@ from django.db.models import F, Max, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from config.inputs import int_range
+
 from .cache import bump_catalogue_version
-from .forms import STOCK_MAX, VariantCell
 from .images import CleanImage, store_image_files
 from .models import Product, ProductImage, ShopProfile, StockAdjustment, Variant
+
+# What the stock column holds on every database the shop runs on.
+STOCK_MIN, STOCK_MAX = int_range(Variant._meta.get_field("stock"))
+
+
+@dataclass
+class VariantCell:
+    """One size x colour of a product's grid, as save_product takes it (and the form shows it)."""
+
+    size: str
+    colour: str
+    stock: int | str = 0
+    sku: str = ""
+    price: Decimal | str | None = None
+    error: str = ""
 
 
 class CatalogueError(Exception):

@@ -149,12 +149,8 @@ def ticket_action(request, pk: int, action: str):
             form = CancelForm({"reason": reason})
             if not form.is_valid():
                 raise services.TicketError(" ".join(form.errors["reason"]))
-            reason = form.cleaned_data["reason"]
-            order_services.cancel_order(ticket.order, reason=reason, acting_user=request.user)
-            services.add_internal_note(
-                ticket,
-                _("Cancelled order %(n)s: %(r)s") % {"n": ticket.order.number, "r": reason},
-                acting_user=request.user,
+            services.cancel_ticket_order(
+                ticket, reason=form.cleaned_data["reason"], acting_user=request.user
             )
         else:
             raise services.TicketError(_("Unknown action."))

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import services as order_services
 from orders.emails import one_line
 from orders.models import Order
 from shop.images import CleanImage, store_image_files
@@ -236,6 +237,24 @@ def add_internal_note(
     )
     ticket.save(update_fields=["updated_at"])
     return message
+
+
+@transaction.atomic
+def cancel_ticket_order(ticket: Ticket, *, reason: str, acting_user) -> Order:
+    """Cancel the order attached to `ticket` and say so in a staff note: both or neither.
+
+    Raises TicketError when no order is attached, and the orders app's OrderError when the
+    order can no longer be cancelled; then nothing is written.
+    """
+    if ticket.order is None:
+        raise TicketError(_("No order is attached."))
+    order = order_services.cancel_order(ticket.order, reason=reason, acting_user=acting_user)
+    add_internal_note(
+        ticket,
+        _("Cancelled order %(n)s: %(r)s") % {"n": order.number, "r": order.cancel_reason},
+        acting_user=acting_user,
+    )
+    return order
 
 
 def _system_note(ticket: Ticket, body: str, *, internal: bool = True) -> None:

@@ -341,6 +341,29 @@ def test_staff_cancels_an_unshipped_order_from_the_ticket(client, support_user):
     assert ticket.messages.filter(internal=True, body__contains=order.number).exists()
 
 
+def test_an_order_is_cancelled_from_a_ticket_only_with_its_note(client, support_user, monkeypatch):
+    """One transaction: when the note cannot be written, the order is not cancelled either."""
+    variant = VariantFactory(stock=3)
+    order = place({variant: 2})
+    ticket = open_simple(order=order)
+    notes = ticket.messages.filter(internal=True).count()
+
+    def refuse(*args, **kwargs):
+        raise services.TicketError("The note was refused.")
+
+    monkeypatch.setattr(services, "add_internal_note", refuse)
+    client.force_login(support_user)
+    response = client.post(
+        reverse("support_manage:ticket_action", args=[ticket.pk, "cancel-order"]),
+        {"reason": "Wrong size ordered"},
+    )
+    assert response.status_code == 409 and "The note was refused." in response.content.decode()
+    order.refresh_from_db()
+    variant.refresh_from_db()
+    assert (order.status, variant.stock) == ("placed", 1)
+    assert ticket.messages.filter(internal=True).count() == notes
+
+
 def test_care_check_ticket_has_the_order_and_high_priority():
     order = place({VariantFactory(stock=3): 1})
     ticket = services.open_ticket_from_care_check(order)

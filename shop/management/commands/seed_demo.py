@@ -13,10 +13,9 @@ from django.db import transaction
 
 from accounts.models import OWNER, SUPPORT
 from shop.demo_images import garment_jpeg
-from shop.forms import VariantCell
 from shop.images import clean_image
 from shop.models import Category, Product, ShopProfile
-from shop.services import save_product
+from shop.services import VariantCell, save_product
 
 DEMO_USERS = [
     ("owner@demo.shop", "demo-owner-pass", OWNER, "Lin", "Wei"),
