@@ -173,6 +173,17 @@ def publish_review(
     return review
 
 
+@transaction.atomic
+def publish_reviews(
+    reviews: Iterable[tuple[OrderLine, ReviewInput, Iterable[CleanImage]]],
+) -> list[Review]:
+    """Publish the reviews of several lines (the review page's form): all of them or none.
+
+    Raises what publish_review raises for the first line it refuses; then none is published.
+    """
+    return [publish_review(line, data, photos=photos) for line, data, photos in reviews]
+
+
 def can_edit(review: Review, now=None) -> bool:
     return (now or timezone.now()) <= review.created_at + timedelta(days=settings.REVIEW_EDIT_DAYS)
 

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -95,12 +94,13 @@ def write_reviews(request, token: str):
         if not started:
             messages.error(request, _("Fill in at least one garment's review."))
         elif all(form.is_valid() for _, form in started):
+            reviews = []
+            for line, form in started:
+                data = dict(form.cleaned_data)
+                photos = data.pop("photos")
+                reviews.append((line, services.ReviewInput(**data), photos))
             try:
-                with transaction.atomic():
-                    for line, form in started:
-                        data = dict(form.cleaned_data)
-                        photos = data.pop("photos")
-                        services.publish_review(line, services.ReviewInput(**data), photos=photos)
+                services.publish_reviews(reviews)
             except services.ReviewError as error:
                 messages.error(request, str(error))
             else:

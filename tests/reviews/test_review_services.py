@@ -51,6 +51,19 @@ def test_a_second_review_of_a_line_is_refused():
     assert ReviewSummary.objects.get().count == 1
 
 
+def test_the_reviews_of_an_order_are_published_all_or_none():
+    order = delivered_order()
+    first, second = order.lines.order_by("pk")
+    review(second)
+    data = services.ReviewInput(rating=4, fit="true", title="Fine", body="Soft.", display_name="M")
+    with pytest.raises(services.AlreadyReviewed):
+        services.publish_reviews([(first, data, ()), (second, data, ())])
+    assert not Review.objects.filter(order_line=first).exists()
+    assert Review.objects.filter(order_line=second).count() == 1
+    published = services.publish_reviews([(first, data, ())])
+    assert [r.order_line_id for r in published] == [first.pk]
+
+
 def test_an_undelivered_order_cannot_be_reviewed():
     order = place({VariantFactory(stock=3): 1})
     order_services.mark_shipped(order, carrier="SF", tracking_number="1")
