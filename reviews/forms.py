@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
-from config.inputs import SingleLineCharField
+from config.inputs import ID_MAX, SingleLineCharField
 from shop.forms import ImagesField
 
 from .models import Fit, HideReason, ModerationLog, Review
@@ -90,3 +90,15 @@ class ReviewListFilter(forms.Form):
     photos = forms.BooleanField(required=False)
     size = SingleLineCharField(max_length=_max(Review, "size_bought"), required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)
+
+
+class ReviewAdminFilter(forms.Form):
+    """The owner's review list: rating, replied or not, with photos, product and status."""
+
+    rating = forms.ChoiceField(
+        required=False, choices=[("", "")] + [(str(n), n) for n in range(1, 6)]
+    )
+    replied = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes"), ("no", "no")])
+    photos = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes")])
+    product = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *Review.Status.choices])

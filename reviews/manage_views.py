@@ -10,39 +10,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
-from config.inputs import parse_id, safe_next
+from config.inputs import safe_next
 from shop.models import Product
 
 from . import followups, services
-from .forms import HideForm, ReplyForm
+from .forms import HideForm, ReplyForm, ReviewAdminFilter
 from .models import FollowUp, HideReason, Review
-
-
-def _reviews(params) -> tuple:
-    reviews = Review.objects.select_related("product", "reply", "order_line__order").order_by(
-        "-created_at", "-id"
-    )
-    filters = {k: params.get(k, "") for k in ("rating", "replied", "photos", "product", "status")}
-    if filters["rating"] in {"1", "2", "3", "4", "5"}:
-        reviews = reviews.filter(rating=int(filters["rating"]))
-    if filters["replied"] == "yes":
-        reviews = reviews.filter(reply__isnull=False)
-    elif filters["replied"] == "no":
-        reviews = reviews.filter(reply__isnull=True)
-    if filters["photos"] == "yes":
-        reviews = reviews.filter(photo_count__gt=0)
-    product_id = parse_id(filters["product"])
-    if product_id is not None:
-        reviews = reviews.filter(product_id=product_id)
-    if filters["status"] in Review.Status.values:
-        reviews = reviews.filter(status=filters["status"])
-    return reviews, filters
+from .selectors import reviews_for_owner
 
 
 @owner_required
 def review_list(request):
-    reviews, filters = _reviews(request.GET)
-    page = Paginator(reviews, 25).get_page(request.GET.get("page"))
+    form = ReviewAdminFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(reviews_for_owner(filters), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     products = (

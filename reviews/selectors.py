@@ -89,3 +89,21 @@ def reviews_by_email(email: str, *, limit: int = 10) -> list[Review]:
         .select_related("product", "order_line")
         .order_by("-created_at")[:limit]
     )
+
+
+def reviews_for_owner(filters: dict) -> QuerySet[Review]:
+    """Every review (cleaned ReviewAdminFilter data), newest first, with what a row shows."""
+    reviews = Review.objects.select_related("product", "reply", "order_line__order").order_by(
+        "-created_at", "-id"
+    )
+    if filters.get("rating"):
+        reviews = reviews.filter(rating=int(filters["rating"]))
+    if filters.get("replied"):
+        reviews = reviews.filter(reply__isnull=filters["replied"] == "no")
+    if filters.get("photos"):
+        reviews = reviews.filter(photo_count__gt=0)
+    if filters.get("product"):
+        reviews = reviews.filter(product_id=filters["product"])
+    if filters.get("status"):
+        reviews = reviews.filter(status=filters["status"])
+    return reviews

@@ -420,3 +420,21 @@ class CatalogueFilterForm(forms.Form):
     )
     in_stock = forms.BooleanField(label=_lazy("In stock only"), required=False)
     sort = forms.ChoiceField(label=_lazy("Sort"), choices=SORTS, required=False)
+
+
+# ----------------------------------------------------------------- the owner's list filters
+class ProductFilterForm(forms.Form):
+    """The owner's product list (and its CSV export): a search and a status."""
+
+    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_lazy("Status"), required=False, choices=[("", ""), *Product.Status.choices]
+    )
+
+
+class StockFilterForm(forms.Form):
+    """The stock list: which variants (low by default) and a search."""
+
+    SHOW = [("low", _lazy("Low")), ("sold_out", _lazy("Sold out")), ("all", _lazy("All"))]
+    show = forms.ChoiceField(label=_lazy("Show"), required=False, choices=SHOW)
+    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=100)

@@ -5,7 +5,7 @@ import io
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import owner_required, role_required
-from config.inputs import query_text, safe_next
+from config.inputs import safe_next
 
 from . import services
 from .csv_io import COLUMNS, export_rows, write_csv
@@ -22,11 +22,14 @@ from .forms import (
     ImageAltForm,
     ImageUploadForm,
     ImportForm,
+    ProductFilterForm,
     ProductForm,
     ShopProfileForm,
     StockAdjustForm,
+    StockFilterForm,
 )
 from .models import ImportJob, Product, ProductImage, ShopProfile, Variant
+from .selectors import products_for_owner, variants_for_stock
 from .tasks import import_products
 
 LOW_STOCK = 3
@@ -44,32 +47,29 @@ def dashboard(request):
     return render(request, "manage/dashboard.html", {"figures": figures})
 
 
+def _filters(form_class, request) -> tuple:
+    """A list's filter form and its clean values ({} when any value is refused)."""
+    form = form_class(request.GET or None)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
 @owner_required
 def product_list(request):
-    products = (
-        Product.objects.select_related("category")
-        .annotate(
-            stock_total=Sum("variants__stock", filter=Q(variants__is_active=True)),
-            variant_count=Count("variants", filter=Q(variants__is_active=True)),
-        )
-        .order_by("-updated_at", "-id")
-    )
-    q = query_text(request.GET)
-    status = request.GET.get("status", "")
-    if q:
-        products = products.filter(
-            Q(name__icontains=q) | Q(slug__icontains=q) | Q(variants__sku__icontains=q.upper())
-        ).distinct()
-    if status in Product.Status.values:
-        products = products.filter(status=status)
-    page = Paginator(products, 50).get_page(request.GET.get("page"))
+    form, filters = _filters(ProductFilterForm, request)
+    page = Paginator(products_for_owner(filters), 50).get_page(request.GET.get("page"))
     template = "manage/product_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#product-table"
     return render(
         request,
         template,
-        {"page": page, "q": q, "status": status, "statuses": Product.Status.choices},
+        {
+            "form": form,
+            "page": page,
+            "q": filters.get("q", ""),
+            "status": filters.get("status", ""),
+            "statuses": Product.Status.choices,
+        },
     )
 
 
@@ -192,25 +192,20 @@ def image_action(request, pk: int, image_pk: int):
 
 @owner_required
 def stock_list(request):
-    variants = (
-        Variant.objects.filter(is_active=True)
-        .select_related("product")
-        .exclude(product__status=Product.Status.ARCHIVED)
-        .order_by("stock", "product__name", "size", "colour")
-    )
-    show = request.GET.get("show", "low")
-    q = query_text(request.GET)
-    if show == "sold_out":
-        variants = variants.filter(stock=0)
-    elif show == "low":
-        variants = variants.filter(stock__lte=LOW_STOCK)
-    if q:
-        variants = variants.filter(Q(product__name__icontains=q) | Q(sku__icontains=q.upper()))
+    filter_form, filters = _filters(StockFilterForm, request)
+    variants = variants_for_stock(filters, low=LOW_STOCK)
     page = Paginator(variants, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "manage/stock_list.html",
-        {"page": page, "show": show, "q": q, "low": LOW_STOCK, "form": StockAdjustForm()},
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "show": filters.get("show") or "low",
+            "q": filters.get("q", ""),
+            "low": LOW_STOCK,
+            "form": StockAdjustForm(),
+        },
     )
 
 
@@ -278,9 +273,9 @@ def product_export(request):
         .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("size", "colour")))
         .order_by("slug")
     )
-    status = request.GET.get("status", "")
-    if status in Product.Status.values:
-        products = products.filter(status=status)
+    _, filters = _filters(ProductFilterForm, request)
+    if filters.get("status"):
+        products = products.filter(status=filters["status"])
     out = io.StringIO()
     write_csv(export_rows(products), out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

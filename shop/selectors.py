@@ -1,6 +1,6 @@
 """Reads shared by the shop's views; each costs a fixed number of queries."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from .models import Category, Product, ProductImage, Variant, size_sort_key
 
@@ -95,3 +95,42 @@ def variant_picker(product: Product) -> list[dict]:
             )
         picker.append({"colour": colour, "options": options})
     return picker
+
+
+def products_for_owner(filters: dict) -> QuerySet[Product]:
+    """The owner's product list (cleaned ProductFilterForm data), newest change first."""
+    products = (
+        Product.objects.select_related("category")
+        .annotate(
+            stock_total=Sum("variants__stock", filter=Q(variants__is_active=True)),
+            variant_count=Count("variants", filter=Q(variants__is_active=True)),
+        )
+        .order_by("-updated_at", "-id")
+    )
+    q = filters.get("q")
+    if q:
+        products = products.filter(
+            Q(name__icontains=q) | Q(slug__icontains=q) | Q(variants__sku__icontains=q.upper())
+        ).distinct()
+    if filters.get("status"):
+        products = products.filter(status=filters["status"])
+    return products
+
+
+def variants_for_stock(filters: dict, *, low: int) -> QuerySet[Variant]:
+    """The stock list (cleaned StockFilterForm data): offered variants, fewest first."""
+    variants = (
+        Variant.objects.filter(is_active=True)
+        .select_related("product")
+        .exclude(product__status=Product.Status.ARCHIVED)
+        .order_by("stock", "product__name", "size", "colour")
+    )
+    show = filters.get("show") or "low"
+    if show == "sold_out":
+        variants = variants.filter(stock=0)
+    elif show == "low":
+        variants = variants.filter(stock__lte=low)
+    q = filters.get("q")
+    if q:
+        variants = variants.filter(Q(product__name__icontains=q) | Q(sku__icontains=q.upper()))
+    return variants

@@ -11,6 +11,7 @@ from shop.forms import ImagesField
 
 from . import services
 from .models import CannedReply, Ticket
+from .selectors import VIEWS
 
 MAX_PHOTOS = 4
 
@@ -131,3 +132,10 @@ class CannedReplyForm(forms.ModelForm):
         formfield_callback = bounded_formfield
         fields = ["title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+
+class InboxFilterForm(forms.Form):
+    """The staff inbox: one of its views (unassigned by default) and a search."""
+
+    view = forms.ChoiceField(required=False, choices=[(v, v) for v in VIEWS])
+    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=200)

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import role_required
-from config.inputs import parse_id, query_text
+from config.inputs import parse_id
 from orders import services as order_services
 from orders.manage_forms import CancelForm
 from shop.storage import private_file_response
 
 from . import services
-from .forms import CannedReplyForm, StaffReplyForm, new_nonce
+from .forms import CannedReplyForm, InboxFilterForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket, TicketAttachment
 from .sections import ticket_page
 from .selectors import VIEWS, customer_history, inbox, inbox_figures
@@ -28,15 +28,15 @@ staff_required = role_required(OWNER, SUPPORT)
 
 @staff_required
 def ticket_list(request):
-    view = request.GET.get("view") or "unassigned"
-    if view not in VIEWS:
-        view = "unassigned"
-    q = query_text(request.GET, max_length=200)
+    form = InboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    view, q = filters.get("view") or "unassigned", filters.get("q", "")
     now = timezone.now()
     page = Paginator(inbox(view, user=request.user, q=q, now=now), 50).get_page(
         request.GET.get("page")
     )
     context = {
+        "form": form,
         "page": page,
         "view": view,
         "q": q,
