@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -178,18 +178,6 @@ def page_number(value, *, last: int = 10_000) -> int:
         return min(parse_int(value or "1", min_value=1, max_value=10**9), last)
     except ValueError:
         return 1
-
-
-def query_text(params, name: str = "q", *, max_length: int = 100) -> str:
-    """A search box's text read by hand from `params` (request.GET), stripped.
-
-    Raises BadRequest (answered 400) for a NUL byte, a line break or more than `max_length`
-    characters: no search box sends them, and PostgreSQL cannot compare a NUL.
-    """
-    value = params.get(name, "")
-    if len(value) > max_length or not is_one_line(value):
-        raise BadRequest(f"Unreadable {name} parameter.")
-    return value.strip()
 
 
 def safe_next(request, fallback, *args, **kwargs) -> str:
