@@ -13,10 +13,12 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("support.urls")),
     path("", include("reviews.urls")),
+    # The follow-up links of sent emails (/reviews/care/..., /reviews/unsubscribe/...) and
+    # /manage/follow-ups/.
+    path("", include("followups.urls")),
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
     path("manage/orders/", include("orders.manage_urls")),
-    path("manage/follow-ups/", include("reviews.followup_urls")),
     path("manage/reputation/", reviews_manage_views.reputation_dashboard, name="reputation"),
     path("manage/reviews/", include("reviews.manage_urls")),
     path("manage/tickets/", include("support.manage_urls")),

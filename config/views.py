@@ -1,7 +1,7 @@
 from django.db import connection
 from django.http import JsonResponse
 
-from reviews.models import DispatcherRun
+from followups.models import DispatcherRun
 
 
 def healthz(request):

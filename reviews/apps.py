@@ -5,7 +5,6 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
         from .sections import register
 
         register()  # its parts of the lower apps' pages

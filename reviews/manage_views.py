@@ -1,11 +1,8 @@
 """The owner's review pages: every review, replies in place, hiding only for policy reasons."""
 
-import re
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,9 +10,9 @@ from accounts.permissions import owner_required
 from config.inputs import safe_next
 from shop.models import Product
 
-from . import followups, services
+from . import services
 from .forms import HideForm, ReplyForm, ReviewAdminFilter
-from .models import FollowUp, HideReason, Review
+from .models import HideReason, Review
 from .selectors import reviews_for_owner
 
 
@@ -114,42 +111,6 @@ def unhide(request, pk: int):
     except services.ReviewError as error:
         return _row(request, review, error=str(error), status=409)
     return _row(request, review)
-
-
-# ----------------------------------------------------------------- follow-ups
-# A mail server's or provider's error may quote the message it refused, links included; the
-# owner reads the error, never the buyer's links in it (review, answer, unsubscribe).
-_LINK_OR_TOKEN = re.compile(r"https?://\S+|[\w\-:.]{32,}")
-
-
-def _without_links(rows: list[FollowUp]) -> list[FollowUp]:
-    for row in rows:
-        row.last_error = _LINK_OR_TOKEN.sub("[…]", row.last_error)
-    return rows
-
-
-@owner_required
-def follow_ups(request):
-    health = followups.health()
-    health["failed"] = _without_links(health["failed"])
-    return render(
-        request,
-        "reviews/manage/follow_ups.html",
-        {"funnel": followups.funnel(), "health": health, "now": timezone.now()},
-    )
-
-
-@owner_required
-@require_POST
-def retry_follow_up(request, pk: int):
-    row = get_object_or_404(FollowUp, pk=pk)
-    try:
-        followups.retry_failed(row)
-    except followups.FollowUpError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Planned again: the dispatcher sends it within a minute."))
-    return redirect("reviews_followups:dashboard")
 
 
 @owner_required

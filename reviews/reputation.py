@@ -10,11 +10,29 @@ from django.utils import timezone
 from orders.models import Order
 from support.models import SatisfactionAnswer, Ticket
 
-from .models import FollowUp, Review, ReviewSummary
+from .models import Review, ReviewSummary
 from .summary import bayesian_rank
 
 WINDOW_DAYS = 90
 SAMPLE = 5000
+
+
+class ReviewRequests:
+    """The orders that were asked for a review. The follow-up engine knows them and sits above
+    reviews, so it registers its query here in its ready(); unregistered, no order was asked."""
+
+    def __init__(self) -> None:
+        self._source = None
+
+    def register(self, source) -> None:
+        self._source = source
+
+    def orders(self):
+        """The asked orders' ids, as a values queryset (one row per order)."""
+        return self._source() if self._source else Order.objects.none().values("pk")
+
+
+review_requests = ReviewRequests()
 
 
 def _hours(deltas) -> float | None:
@@ -42,8 +60,7 @@ def figures(now=None) -> dict:
     totals = {k: v or 0 for k, v in totals.items()}
     count = totals["count"]
     fit_total = totals["small"] + totals["true"] + totals["large"]
-    requests = FollowUp.objects.filter(kind=FollowUp.Kind.REVIEW_REQUEST, state=FollowUp.State.SENT)
-    requested_orders = requests.values("order_id")
+    requested_orders = review_requests.orders()
     converted = (
         Review.objects.filter(order_line__order_id__in=requested_orders)
         .values("order_line__order_id")
@@ -93,8 +110,8 @@ def figures(now=None) -> dict:
         "fit": {k: pct(totals[k], fit_total) for k in ("small", "true", "large")}
         if fit_total
         else None,
-        "review_conversion": pct(converted, requests.count()),
-        "review_requests": requests.count(),
+        "review_conversion": pct(converted, requested_orders.count()),
+        "review_requests": requested_orders.count(),
         "first_response_hours": _hours(first),
         "resolution_hours": _hours(resolution),
         "satisfaction": pct(answers["yes"], answers["total"]),

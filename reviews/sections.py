@@ -3,9 +3,8 @@
 - the product page: JSON-LD in <head>; the summary, fit, filters and the review list (its htmx
   fragment "review-list" answers filtering, sorting and paging without the garment);
 - the buyer's order page and "my orders": the review link of a delivered order;
-- the owner's order page: the order's follow-ups (moving to the followups app);
 - the staff ticket page: the reviews this customer wrote;
-- the owner's menu: reputation, follow-ups and reviews.
+- the owner's menu: reputation and reviews.
 """
 
 import json
@@ -14,13 +13,11 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.safestring import mark_safe
 
-from orders.sections import manage_order_page, my_orders_page, tracking_page
+from orders.sections import my_orders_page, tracking_page
 from shop.sections import manage_menu, product_page
 from support.sections import ticket_page
 
 from .forms import ReviewListFilter
-from .manage_views import _without_links as without_links
-from .models import FollowUp
 from .selectors import product_reviews, reviews_by_email, size_figures, summary_for
 
 
@@ -116,13 +113,6 @@ def json_ld(product, images, summary, reviews, shop) -> str:
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
 
 
-# ----------------------------------------------------------------- the owner's order page
-def follow_ups_context(request, order) -> dict:
-    """The order's follow-ups: planned, sent, answered, skipped and why; never the buyer's links."""
-    rows = list(FollowUp.objects.filter(order=order).order_by("due_at", "id"))
-    return {"follow_ups": without_links(rows)}
-
-
 # ----------------------------------------------------------------- the staff ticket page
 def customer_reviews_context(request, ticket) -> dict:
     return {"customer_reviews": reviews_by_email(ticket.email)}
@@ -143,9 +133,6 @@ def register() -> None:
         "reviews", template={"after_timeline": "reviews/_order_review_link.html"}
     )
     my_orders_page.register("reviews", template={"order_actions": "reviews/_my_orders_review.html"})
-    manage_order_page.register(
-        "follow_ups", template="reviews/manage/_order_follow_ups.html", context=follow_ups_context
-    )
     ticket_page.register(
         "reviews",
         template={"customer": "reviews/manage/_customer_reviews.html"},

@@ -9,11 +9,4 @@ urlpatterns = [
     path("reviews/<int:pk>/helpful/", views.vote_helpful, name="helpful"),
     path("reviews/write/<str:token>/", views.write_reviews, name="write"),
     path("reviews/write/<str:token>/<int:pk>/edit/", views.edit_review, name="edit"),
-    path("reviews/care/<str:token>/", views.care_check, name="care_check"),
-    path("reviews/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path(
-        "reviews/unsubscribe/<str:token>/one-click/",
-        views.unsubscribe_one_click,
-        name="unsubscribe_one_click",
-    ),
 ]

@@ -1,17 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.client_ip import client_ip
 
-from . import followups, services
+from . import services
 from .forms import ReviewForm
-from .models import Review, Suppression
+from .models import Review
 
 
 # ----------------------------------------------------------------- helpful votes
@@ -164,65 +162,3 @@ def edit_review(request, token: str, pk: int):
         status=422 if form.errors else 200,
     )
 
-
-# ----------------------------------------------------------------- follow-up links
-def care_check(request, token: str):
-    """The care check: opening the link only shows the question; the buttons post."""
-    try:
-        row = followups.row_for_answer_token(token)
-    except followups.FollowUpError as error:
-        return render(request, "reviews/link_error.html", {"error": str(error)}, status=400)
-    if request.method == "POST":
-        try:
-            ticket = followups.answer_care_check(row, request.POST.get("answer", ""))
-        except followups.FollowUpError as error:
-            messages.error(request, str(error))
-            return redirect("reviews:care_check", token=token)
-        if ticket is not None:
-            messages.success(
-                request,
-                _(
-                    "We are sorry. Tell us what is wrong here; a person from the workshop will answer."
-                ),
-            )
-            return redirect(ticket.get_absolute_url())
-        messages.success(request, _("Thank you! We are glad it arrived well."))
-        return redirect("reviews:care_check", token=token)
-    row.refresh_from_db()
-    ticket = (
-        row.order.tickets.filter(source="care_check").order_by("-created_at").first()
-        if row.answer == "problem"
-        else None
-    )
-    return render(
-        request, "reviews/care_check.html", {"row": row, "order": row.order, "ticket": ticket}
-    )
-
-
-def unsubscribe(request, token: str):
-    """GET shows a button (mail scanners open links); POST stops every follow-up email."""
-    try:
-        email = followups.email_for_unsubscribe_token(token)
-    except followups.FollowUpError as error:
-        return render(request, "reviews/link_error.html", {"error": str(error)}, status=400)
-    done = Suppression.objects.filter(email=email).exists()
-    if request.method == "POST":
-        followups.suppress(email, Suppression.Reason.UNSUBSCRIBE)
-        done = True
-    return render(request, "reviews/unsubscribe.html", {"email": email, "done": done})
-
-
-@csrf_exempt  # RFC 8058: the mail provider posts "List-Unsubscribe=One-Click" with no cookie.
-def unsubscribe_one_click(request, token: str):
-    if request.method != "POST":
-        return unsubscribe(request, token)
-    try:
-        email = followups.email_for_unsubscribe_token(token)
-    except followups.FollowUpError as error:
-        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    if request.POST.get("List-Unsubscribe") != "One-Click":
-        return HttpResponseBadRequest(
-            "Expected List-Unsubscribe=One-Click.", content_type="text/plain"
-        )
-    followups.suppress(email, Suppression.Reason.UNSUBSCRIBE)
-    return HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8")

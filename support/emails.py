@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from accounts.models import OWNER, SUPPORT
 from orders.emails import compose
@@ -11,7 +10,7 @@ from shop.models import ShopProfile
 
 from .models import Ticket, TicketMessage
 
-CUSTOMER_KINDS = {"opened", "staff_reply", "resolved", "satisfaction"}
+CUSTOMER_KINDS = {"opened", "staff_reply", "resolved"}
 STAFF_KINDS = {"staff_new", "staff_customer_reply"}
 
 
@@ -41,7 +40,6 @@ def build_ticket_email(
     if kind in CUSTOMER_KINDS:
         to = [ticket.email]
         context["thread_url"] = site + ticket.get_absolute_url()
-        context["answer_url"] = site + reverse("support:satisfaction", args=[ticket.token])
     elif kind in STAFF_KINDS:
         # Staff get the staff page only: the ticket's token is the customer's capability.
         to = staff_recipients(ticket)

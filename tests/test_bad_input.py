@@ -29,10 +29,11 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from followups import links as followup_links
+from followups.models import FollowUp, Suppression
 from orders.models import Order, OrderEvent, OrderLine
-from reviews import followups
 from reviews import services as review_services
-from reviews.models import FollowUp, HelpfulVote, ModerationLog, Review, ReviewReply, Suppression
+from reviews.models import HelpfulVote, ModerationLog, Review, ReviewReply
 from shop import services as shop_services
 from shop.images import clean_image
 from shop.models import (
@@ -378,7 +379,7 @@ CASES = [
     Case(
         "care check answer",
         "anon",
-        lambda w: reverse("reviews:care_check", args=[followups.answer_token(w.care_check)]),
+        lambda w: reverse("followups:care_check", args=[followup_links.answer_token(w.care_check)]),
         lambda w: {"answer": "all_good"},
         {"answer": Choice()},
         refused=(302,),  # answered with a redirect and an error message, like the buttons
@@ -387,7 +388,8 @@ CASES = [
         "one-click unsubscribe",
         "anon",
         lambda w: reverse(
-            "reviews:unsubscribe_one_click", args=[followups.unsubscribe_token("mei@example.com")]
+            "followups:unsubscribe_one_click",
+            args=[followup_links.unsubscribe_token("mei@example.com")],
         ),
         lambda w: {"List-Unsubscribe": "One-Click"},
         {"List-Unsubscribe": Choice(shown=False)},

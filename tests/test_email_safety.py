@@ -20,11 +20,11 @@ import pytest
 from django.core import mail
 from django.test import TestCase
 
+from followups.emails import build_email
+from followups.models import FollowUp
 from orders import services as order_services
 from orders.emails import build_order_email
 from orders.models import Order, OrderLine
-from reviews import followups
-from reviews.models import FollowUp
 from shop.models import ShopProfile
 from support import services as support_services
 from support.emails import build_ticket_email
@@ -185,7 +185,6 @@ def _message(ticket, kind: str) -> TicketMessage:
         ("opened", (SHOWN,)),
         ("staff_reply", (f"Reply {IMG}", SCRIPT, "javascript:alert(3)")),
         ("resolved", (SHOWN,)),
-        ("satisfaction", (SHOWN,)),
         ("staff_new", (SHOWN, "Seam <script>alert(2)</script>")),
         ("staff_customer_reply", (f"Reply {IMG}", SVG)),
     ],
@@ -193,7 +192,7 @@ def _message(ticket, kind: str) -> TicketMessage:
 def test_ticket_emails(ticket, support_user, kind, shows):
     message = _message(ticket, kind) if kind in ("staff_reply", "staff_customer_reply") else None
     email = build_ticket_email(ticket, kind, message)
-    to = [ticket.email] if kind in ("opened", "staff_reply", "resolved", "satisfaction") else None
+    to = [ticket.email] if kind in ("opened", "staff_reply", "resolved") else None
     assert_safe(email, to=to or [support_user.email], shows=shows)
 
 
@@ -202,7 +201,7 @@ def test_follow_up_emails_about_an_order(order, shop, kind):
     order_services.mark_shipped(order, carrier="SF", tracking_number="SF1")
     order_services.mark_delivered(order)
     row = FollowUp.objects.get(order=order, kind=kind)
-    email = followups.build_email(row, shop)
+    email = build_email(row, shop)
     # The greeting is the first word of the name: the hostile part's first word, escaped.
     assert_safe(email, to=[order.email], shows=('"><img',))
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -211,7 +210,7 @@ def test_follow_up_emails_about_an_order(order, shop, kind):
 def test_follow_up_satisfaction_email(ticket, shop, support_user):
     support_services.resolve_ticket(ticket, acting_user=support_user)
     row = FollowUp.objects.get(ticket=ticket, kind="satisfaction")
-    email = followups.build_email(row, shop)
+    email = build_email(row, shop)
     assert_safe(email, to=[ticket.email], shows=("Seam <script>alert(2)</script>",))
 
 

@@ -42,7 +42,7 @@ def test_every_beat_entry_names_a_registered_task():
 
     app.loader.import_default_modules()
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "reviews.tasks.dispatch_follow_ups" in names
+    assert "followups.tasks.dispatch_follow_ups" in names
     assert names <= set(app.tasks), names - set(app.tasks)
     assert settings.CELERY_BEAT_SCHEDULE["dispatch-follow-ups"]["schedule"] == 60.0
 

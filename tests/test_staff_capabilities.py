@@ -18,9 +18,10 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from followups import dispatch, links
+from followups import services as followup_services
+from followups.models import FollowUp
 from orders.models import Order
-from reviews import followups
-from reviews.models import FollowUp
 from reviews.services import review_token
 from support import services as support_services
 from support.emails import build_ticket_email
@@ -47,9 +48,9 @@ def world(settings, support_user, owner):
     other = place({VariantFactory(stock=3): 1})  # the same buyer's second order
     FollowUp.objects.filter(order=order).update(due_at=timezone.now() - timedelta(seconds=1))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        followups.dispatch()
+        dispatch.dispatch()
         care = FollowUp.objects.get(order=order, kind="care_check")
-        care_ticket = followups.answer_care_check(care, "problem")
+        care_ticket = followup_services.answer_care_check(care, "problem")
         proven = support_services.open_ticket(
             email=order.email,
             name=order.name,
@@ -78,8 +79,8 @@ def world(settings, support_user, owner):
         "tracking token": order.tracking_token,
         "other order's tracking token": other.tracking_token,
         "review token": _payload(review_token(order)),
-        "care-check answer token": _payload(followups.answer_token(care)),
-        "unsubscribe token": _payload(followups.unsubscribe_token(order.email)),
+        "care-check answer token": _payload(links.answer_token(care)),
+        "unsubscribe token": _payload(links.unsubscribe_token(order.email)),
         "review form address": "/reviews/write/",
     }
     for ticket in (care_ticket, proven, unproven):
@@ -107,7 +108,7 @@ def _manage_pages(world) -> list[str]:
         order.get_manage_url(),  # the owner's order page with its follow-ups
         world["other"].get_manage_url(),
         reverse("orders_manage:packing_slip", args=[order.pk]),
-        reverse("reviews_followups:dashboard"),
+        reverse("followups:dashboard"),
         reverse("reviews_manage:review_list"),
         reverse("reputation"),
     ]
@@ -199,8 +200,8 @@ def test_staff_cannot_reach_a_review_form_without_the_buyer_link(client, world, 
         order.number,
         str(order.pk),
         order.tracking_token,
-        followups.answer_token(care),
-        followups.unsubscribe_token(order.email),
+        links.answer_token(care),
+        links.unsubscribe_token(order.email),
         world["tickets"][1].token,
     ):
         assert client.get(reverse("reviews:write", args=[token])).status_code == 400, token

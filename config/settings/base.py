@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "orders",
     "support",
     "reviews",
+    "followups",
     "outbox",
 ]
 
@@ -253,7 +254,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
-    "dispatch-follow-ups": {"task": "reviews.tasks.dispatch_follow_ups", "schedule": 60.0},
+    "dispatch-follow-ups": {"task": "followups.tasks.dispatch_follow_ups", "schedule": 60.0},
     "send-missing-order-emails": {
         "task": "orders.tasks.send_missing_order_emails",
         "schedule": 300.0,
@@ -315,7 +316,7 @@ PUBLIC_WRITE_LIMITS = {
     "support:satisfaction": [("ip", "30/10m")],
     "reviews:write": [("ip", "30/10m")],
     "reviews:edit": [("ip", "30/10m")],
-    "reviews:care_check": [("ip", "30/10m")],
+    "followups:care_check": [("ip", "30/10m")],
     "reviews:helpful": [],  # limited in the view, which answers its own htmx fragment
     "orders:checkout": [("ip", "30/10m"), ("post:email", "10/h")],
 }
@@ -344,9 +345,6 @@ SUPPORT_TARGETS = {
     "normal": (24, 72),
     "low": (48, 168),
 }
-SUPPORT_SATISFACTION_DELAY_MINUTES = int(
-    os.environ.get("SUPPORT_SATISFACTION_DELAY_MINUTES", str(24 * 60))
-)
 SUPPORT_NOTIFY_EMAILS = env_list("SUPPORT_NOTIFY_EMAILS", [])
 
 # ---------------------------------------------------------------- follow-ups
@@ -359,6 +357,9 @@ FOLLOWUP_REMINDER_MINUTES = int(os.environ.get("FOLLOWUP_REMINDER_MINUTES", str(
 FOLLOWUP_SATISFACTION_MINUTES = int(os.environ.get("FOLLOWUP_SATISFACTION_MINUTES", str(24 * 60)))
 FOLLOWUP_CAP = 3  # emails to one address
 FOLLOWUP_CAP_DAYS = 30
+# Follow-ups of one address due within this many minutes of each other go as one email (one
+# care check for the orders delivered that week), so the cap never starves a review request.
+FOLLOWUP_MERGE_MINUTES = int(os.environ.get("FOLLOWUP_MERGE_MINUTES", str(7 * 24 * 60)))
 FOLLOWUP_MAX_ATTEMPTS = 5
 FOLLOWUP_RETRY_MINUTES = 5  # doubled after each failed attempt
 FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))

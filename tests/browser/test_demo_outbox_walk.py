@@ -5,10 +5,11 @@ import pytest
 from django.utils import dateformat, timezone
 from playwright.sync_api import expect
 
+from followups.dispatch import dispatch
+from followups.models import FollowUp
 from orders.models import Order
 from outbox.models import SentEmail
-from reviews import followups
-from reviews.models import FollowUp, Review
+from reviews.models import Review
 from shop.models import ShopProfile
 from tests.factories import ProductFactory, VariantFactory
 
@@ -97,7 +98,7 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
 
         # In the demo, Celery beat runs the dispatcher every minute; here the test runs it
         # at that moment instead (eager Celery has no beat).
-        result = followups.dispatch()
+        result = dispatch()
         assert (result.sent, result.skipped, result.failed) == (2, 0, 0)
 
         # The newcomer opens the demo outbox: newest first, every email to them.
@@ -182,7 +183,7 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
         )
 
         # An hour later the dispatcher reaches the reminder: the review stops it.
-        result = followups.dispatch(now=timezone.now() + timedelta(minutes=61))
+        result = dispatch(now=timezone.now() + timedelta(minutes=61))
         assert (result.sent, result.skipped, result.failed) == (0, 1, 0)
         reminder_row = FollowUp.objects.get(order=order, kind=FollowUp.Kind.REMINDER)
         assert (reminder_row.state, reminder_row.skip_reason, reminder_row.sent_at) == (

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.followups import dispatch
-from reviews.models import FollowUp
+from followups.dispatch import dispatch
+from followups.models import FollowUp
 from support import services
 from support.models import CannedReply, SatisfactionAnswer, Ticket, TicketMessage
 from support.selectors import inbox

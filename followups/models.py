@@ -1,0 +1,125 @@
+"""The follow-up engine's rows. The tables kept their names from the reviews app they moved out
+of (reviews_followup, ...): links in sent emails carry these rows' ids."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowUp(models.Model):
+    """One planned email after a delivery (or a resolved ticket): the schedule is these rows.
+
+    Created in the transaction that marks the order delivered; sent by the dispatcher, which
+    claims due rows with SKIP LOCKED. Never a Celery countdown. Rows of one address that fall
+    due close together go out as one message: the others point at the one that carried it
+    (`merged_into`), so the cap counts messages, not rows.
+    """
+
+    class Kind(models.TextChoices):
+        CARE_CHECK = "care_check", _("Care check")
+        REVIEW_REQUEST = "review_request", _("Review request")
+        REMINDER = "reminder", _("Review reminder")
+        SATISFACTION = "satisfaction", _("Was this solved?")
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    class Answer(models.TextChoices):
+        ALL_GOOD = "all_good", _("All good")
+        PROBLEM = "problem", _("There is a problem")
+
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    ticket = models.ForeignKey(
+        "support.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    email = models.EmailField(db_index=True)
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PLANNED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "reviews_followup"
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(order__isnull=False),
+                name="one_follow_up_per_order_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "kind"],
+                condition=Q(ticket__isnull=False),
+                name="one_follow_up_per_ticket_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False) | Q(ticket__isnull=False),
+                name="follow_up_has_order_or_ticket",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(state="planned"), name="follow_up_due_planned"
+            ),
+            models.Index(fields=["email", "state", "sent_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.order_id or self.ticket_id} ({self.state})"
+
+    @property
+    def asks_for_review(self) -> bool:
+        return self.kind in (self.Kind.REVIEW_REQUEST, self.Kind.REMINDER)
+
+
+class Suppression(models.Model):
+    """Addresses that get no follow-up email: unsubscribed, bounced or complained."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
+        BOUNCE = "bounce", _("Bounced")
+        COMPLAINT = "complaint", _("Complained")
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "reviews_suppression"
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class DispatcherRun(models.Model):
+    """The last dispatcher runs, for the owner's health panel and /healthz."""
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    claimed = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "reviews_dispatcherrun"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"dispatch at {self.started_at}"

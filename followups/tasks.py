@@ -1,0 +1,32 @@
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .dispatch import dispatch
+from .models import FollowUp
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def dispatch_follow_ups(fan_out: bool = True) -> dict:
+    """Beat, every minute: send the follow-ups that are due.
+
+    Safe to run twice or at once on several workers: rows are claimed with SKIP LOCKED and
+    decided under their address's lock, so each is sent by one dispatcher and the cap holds.
+    When more than one batch is due (a backlog), beat's run (`fan_out`) first queues
+    FOLLOWUP_DISPATCHERS - 1 more dispatchers that do not fan out themselves, so the worker's
+    processes share the backlog.
+    """
+    if fan_out and settings.FOLLOWUP_DISPATCHERS > 1:
+        backlog = FollowUp.objects.filter(
+            state=FollowUp.State.PLANNED, due_at__lte=timezone.now()
+        ).order_by("due_at")[settings.FOLLOWUP_BATCH : settings.FOLLOWUP_BATCH + 1]
+        if backlog.exists():
+            for _ in range(settings.FOLLOWUP_DISPATCHERS - 1):
+                dispatch_follow_ups.delay(fan_out=False)
+    result = dispatch()
+    return {
+        "claimed": result.claimed,
+        "sent": result.sent,
+        "skipped": result.skipped,
+        "failed": result.failed,
+    }

@@ -1,0 +1,41 @@
+from dataclasses import replace
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from followups.models import FollowUp
+from orders import services as order_services
+
+from ..factories import VariantFactory
+from ..orders.helpers import BUYER, place
+
+
+def make_due(*rows):
+    """Make the given rows (or querysets of rows) due a second ago; nothing else moves."""
+    ids = set()
+    for item in rows:
+        ids |= {item.pk} if isinstance(item, FollowUp) else set(item.values_list("pk", flat=True))
+    assert ids, "make_due needs rows"
+    return FollowUp.objects.filter(pk__in=ids).update(due_at=timezone.now() - timedelta(seconds=1))
+
+
+def delivered_to(email: str, *, days_later: float = 0, lines: int = 1):
+    """An order to `email` placed, shipped and delivered through the real services; with
+    `days_later`, its follow-ups are planned as if it had been delivered that much later."""
+    order = place(
+        {VariantFactory(stock=5): 1 for _ in range(lines)}, buyer=replace(BUYER, email=email)
+    )
+    order_services.mark_shipped(order, carrier="SF", tracking_number="SF1")
+    order = order_services.mark_delivered(order)
+    if days_later:
+        FollowUp.objects.filter(order=order).update(due_at=F("due_at") + timedelta(days=days_later))
+    return order
+
+
+def states(order) -> dict[str, str]:
+    return dict(FollowUp.objects.filter(order=order).values_list("kind", "state"))
+
+
+def sent_kinds(order) -> list[str]:
+    return sorted(FollowUp.objects.filter(order=order, state="sent").values_list("kind", flat=True))
