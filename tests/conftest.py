@@ -41,6 +41,46 @@ def owner_client(client, owner):
     return client
 
 
+# ----------------------------------------------------------------- shared setup
+@pytest.fixture
+def shop_profile(db):
+    """The shop's one profile, made before the test (so no page counts its creation)."""
+    from shop.models import ShopProfile
+
+    return ShopProfile.load()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """`with on_commit():` runs what the block queued for after commit, as a real request."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def make_delivered_order(*variants, product=None, buyer=None):
+    """An order placed, shipped and delivered through the real services (two lines, M and L,
+    of one new product unless `variants` are given; one of each)."""
+    from orders import services
+
+    from .factories import ProductFactory, VariantFactory
+    from .orders.helpers import BUYER, place
+
+    if not variants:
+        product = product or ProductFactory()
+        variants = (
+            VariantFactory(product=product, size="M", stock=10),
+            VariantFactory(product=product, size="L", stock=10),
+        )
+    order = place({v: 1 for v in variants}, buyer=buyer or BUYER)
+    services.mark_shipped(order, carrier="SF", tracking_number="SF1")
+    return services.mark_delivered(order)
+
+
+@pytest.fixture
+def delivered_order(db):
+    """make_delivered_order, for tests that take it as a fixture."""
+    return make_delivered_order
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     path = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")

@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 FIELDS = ("original", "small", "large")
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def public_files() -> set[str]:
     """Every file under MEDIA_ROOT, as names relative to it."""
     root = Path(settings.MEDIA_ROOT)

@@ -6,7 +6,6 @@ from django.core import mail
 from django.urls import reverse
 
 from orders.models import Order
-from shop.models import ShopProfile
 
 from ..factories import ProductFactory, VariantFactory
 
@@ -26,8 +25,7 @@ CHECKOUT = {
 
 
 @pytest.fixture
-def variant():
-    ShopProfile.load()
+def variant(shop_profile):
     return VariantFactory(
         product=ProductFactory(name="Linen shirt", price=Decimal("120.00")), stock=3
     )

@@ -78,6 +78,22 @@ def test_illegal_move_in_the_browser_gets_a_message(owner_client):
     assert order.status == Order.Status.PLACED
 
 
+def test_a_refused_action_answers_the_whole_page_with_every_part(owner_client, delivered_order):
+    """The 409 page is the order page itself, with what higher apps add to it (follow-ups)."""
+    order = delivered_order()
+
+    def parts(html: str) -> str:  # between the next step and the timeline
+        return html.split("Nothing left to do on this order.</p>")[1].split("<h2>Timeline</h2>")[0]
+
+    page = owner_client.get(order.get_manage_url()).content.decode()
+    refused = action(owner_client, order, "deliver")
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "Only a shipped order can be marked delivered" in html
+    assert 'id="follow-ups"' in parts(page) and "Review request" in parts(page)
+    assert parts(html) == parts(page)
+
+
 def test_ship_without_tracking_number_is_refused(owner_client):
     order = place({VariantFactory(stock=2): 1})
     response = action(owner_client, order, "ship", {"carrier": "SF"})
@@ -128,3 +144,15 @@ def test_packing_slip_lists_skus_and_address(owner_client):
     order = place({VariantFactory(stock=2, sku="PS-1"): 2})
     html = owner_client.get(reverse("orders_manage:packing_slip", args=[order.pk])).content.decode()
     assert "PS-1" in html and "12 Riverside Road" in html and order.number in html
+
+
+def test_the_tracking_page_has_the_review_and_help_links_of_the_apps_above(client, delivered_order):
+    order = delivered_order()
+    page = client.get(order.get_absolute_url()).content.decode()
+    timeline = page.index('id="timeline"')
+    review_link, help_link = page.index('id="review-link"'), page.index('id="help-link"')
+    assert timeline < review_link < help_link
+    assert f'href="/support/new/?order={order.tracking_token}"' in page
+    open_order = place({VariantFactory(stock=2): 1})
+    page = client.get(open_order.get_absolute_url()).content.decode()
+    assert 'id="review-link"' not in page and 'id="help-link"' in page

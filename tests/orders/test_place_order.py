@@ -4,7 +4,7 @@ import pytest
 
 from orders import services
 from orders.models import Order, OrderEvent
-from shop.models import Product, ShopProfile
+from shop.models import Product
 
 from ..factories import ProductFactory, VariantFactory
 from .helpers import place
@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shop():
-    profile = ShopProfile.load()
+def shop(shop_profile):
+    profile = shop_profile
     profile.shipping_flat_rate = Decimal("15.00")
     profile.free_shipping_over = Decimal("299.00")
     profile.currency = "CNY"

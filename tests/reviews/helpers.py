@@ -1,22 +1,7 @@
-from orders import services as order_services
 from reviews import services
 from reviews.services import ReviewInput
 
-from ..factories import ProductFactory, VariantFactory
-from ..orders.helpers import place
-
-
-def delivered_order(*variants, product=None):
-    """An order placed, shipped and delivered through the real services."""
-    if not variants:
-        product = product or ProductFactory()
-        variants = (
-            VariantFactory(product=product, size="M", stock=10),
-            VariantFactory(product=product, size="L", stock=10),
-        )
-    order = place({v: 1 for v in variants})
-    order_services.mark_shipped(order, carrier="SF", tracking_number="SF1")
-    return order_services.mark_delivered(order)
+from ..conftest import make_delivered_order as delivered_order  # noqa: F401 (shared setup)
 
 
 def review(line, rating=5, fit="true", **kw):

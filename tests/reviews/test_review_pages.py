@@ -344,8 +344,7 @@ def test_tracking_page_and_order_history_offer_the_review_link(client, customer)
     assert review_link_order(client.get(reverse("orders:my_orders")).content.decode()) == order
 
 
-def test_catalogue_sorts_by_bayesian_rank(client):
-    ShopProfile.load()
+def test_catalogue_sorts_by_bayesian_rank(client, shop_profile):
     one = ProductFactory(slug="one-perfect")
     many = ProductFactory(slug="many-good")
     review(delivered_order(VariantFactory(product=one, stock=2)).lines.get(), rating=5)

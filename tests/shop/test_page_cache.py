@@ -9,7 +9,6 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from config.cache import ReusingRedisCache
-from shop.models import ShopProfile
 
 from ..factories import ProductFactory, VariantFactory
 
@@ -19,8 +18,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 
 
 @pytest.fixture
-def product():
-    ShopProfile.load()
+def product(shop_profile):
     product = ProductFactory(slug="shirt", name="Linen shirt")
     VariantFactory(product=product, stock=3)
     return product

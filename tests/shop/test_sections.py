@@ -91,3 +91,25 @@ def test_a_fragment_answers_only_its_htmx_target(templates, db):
 def test_fragments_need_a_main_template():
     with pytest.raises(ValueError):
         Sections("t").register("p", template={"head": "h.html"}, fragments={"x": dict})
+
+
+def _menu(client) -> list[str]:
+    import re
+
+    page = client.get("/manage/").content.decode()
+    nav = page[page.index('class="manage-nav"') : page.index("</ul>", page.index("manage-nav"))]
+    return re.findall(r'<a href="([^"]+)"', nav)
+
+
+def test_the_manage_menu_is_made_of_each_apps_links(client, owner, support_user):
+    client.force_login(owner)
+    links = _menu(client)
+    # The shop's own links frame those the other apps add, each app's in its own order.
+    assert links[:2] == ["/manage/", "/manage/tickets/"]
+    assert links[-3:] == ["/manage/products/", "/manage/stock/", "/manage/shop/"]
+    assert sorted(links[2:-3]) == sorted(
+        ["/manage/orders/", "/manage/reputation/", "/manage/follow-ups/", "/manage/reviews/"]
+    )
+    assert links.index("/manage/reputation/") < links.index("/manage/reviews/")
+    client.force_login(support_user)
+    assert _menu(client) == ["/manage/", "/manage/tickets/"]

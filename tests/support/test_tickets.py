@@ -19,11 +19,6 @@ from ..orders.helpers import place
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def open_simple(**kw):
     defaults = {
         "email": "mei@example.com",
@@ -362,6 +357,26 @@ def test_an_order_is_cancelled_from_a_ticket_only_with_its_note(client, support_
     variant.refresh_from_db()
     assert (order.status, variant.stock) == ("placed", 1)
     assert ticket.messages.filter(internal=True).count() == notes
+
+
+def test_the_ticket_page_shows_this_customers_reviews_only(client, support_user):
+    from dataclasses import replace
+
+    from ..orders.helpers import BUYER
+    from ..reviews.helpers import delivered_order, review
+
+    theirs = review(delivered_order().lines.first(), title="Soft linen")
+    other = place({VariantFactory(stock=2): 1}, buyer=replace(BUYER, email="li@example.com"))
+    ticket = open_simple(email=theirs.order_line.order.email)
+    client.force_login(support_user)
+    page = client.get(ticket.get_manage_url()).content.decode()
+    card = page[page.index("This customer") :]
+    assert f'href="{theirs.product.get_absolute_url()}#review-{theirs.pk}"' in card
+    assert "5★ Soft linen" in card
+    assert other.number not in card
+    stranger = open_simple(email="li@example.com")
+    card = client.get(stranger.get_manage_url()).content.decode()
+    assert "Soft linen" not in card
 
 
 def test_care_check_ticket_has_the_order_and_high_priority():
