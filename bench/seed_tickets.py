@@ -81,7 +81,6 @@ from support.models import (  # noqa: E402
     SatisfactionAnswer,
     Ticket,
     TicketAttachment,
-    TicketEmail,
     TicketMessage,
     new_token,
 )
@@ -96,7 +95,7 @@ STAFF = [
     ("support-bench-4@example.com", "Lei", "Huang"),
     ("support-bench-5@example.com", "Min", "Xu"),
 ]
-SUPPORT_MODELS = [TicketAttachment, TicketEmail, SatisfactionAnswer, TicketMessage, Ticket]
+SUPPORT_MODELS = [TicketAttachment, SatisfactionAnswer, TicketMessage, Ticket]
 BATCH = 5000  # rows per COPY flush
 
 STATUS_SHARES = [("open", 0.15), ("waiting", 0.10), ("closed", 0.15)]  # the rest: resolved

@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from outbox.views import outbox
 from reviews import manage_views as reviews_manage_views
 
 from . import views
@@ -23,7 +22,7 @@ urlpatterns = [
     path("manage/reviews/", include("reviews.manage_urls")),
     path("manage/tickets/", include("support.manage_urls")),
     path("healthz", views.healthz, name="healthz"),
-    path("outbox/", outbox, name="outbox"),
+    path("", include("messaging.urls")),  # /outbox/ (demo) and /messaging/anymail/
     path("django-admin/", admin.site.urls),
 ]
 

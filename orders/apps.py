@@ -5,6 +5,7 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
+        from . import emails  # noqa: F401  (sent emails go on the order's timeline)
         from .sections import register
 
         register()  # its parts of the shop's pages

@@ -172,19 +172,3 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.kind}"
-
-
-class OrderEmail(models.Model):
-    """One row per email an order has had, so a task run twice does not send twice."""
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["order", "kind"], name="order_email_once_per_kind")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.order} {self.kind}"

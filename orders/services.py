@@ -56,10 +56,10 @@ class Buyer:
 
 
 def _queue_email(order: Order, kind: str) -> None:
-    from .tasks import send_order_email
+    from .emails import queue_order_email
 
-    # robust: a broker that is down must not turn a saved change into an error page.
-    transaction.on_commit(lambda: send_order_email.delay(order.pk, kind), robust=True)
+    # Recorded with the step, sent after commit (messaging sweeps it up if the broker is down).
+    queue_order_email(order, kind)
 
 
 def _event(order: Order, kind: str, *, actor=None, note: str = "", public: bool = True) -> None:

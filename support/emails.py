@@ -1,11 +1,13 @@
+"""Ticket emails, rendered and queued through messaging with the change they tell about."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
-from django.template.loader import render_to_string
 
 from accounts.models import OWNER, SUPPORT
-from orders.emails import compose
+from messaging.models import Message
+from messaging.render import Rendered, Templates, render
+from messaging.services import queue_message
 from shop.models import ShopProfile
 
 from .models import Ticket, TicketMessage
@@ -25,12 +27,19 @@ def staff_recipients(ticket: Ticket) -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
-def build_ticket_email(
-    ticket: Ticket, kind: str, message: TicketMessage | None
-) -> EmailMultiAlternatives | None:
-    """The email of `kind` about `ticket`, or None when there is nobody to send it to.
+def recipients(ticket: Ticket, kind: str) -> list[str]:
+    """Who gets the `kind` email: the customer, or staff (maybe nobody)."""
+    if kind in CUSTOMER_KINDS:
+        return [ticket.email]
+    if kind in STAFF_KINDS:
+        return staff_recipients(ticket)
+    raise ValueError(f"unknown ticket email {kind!r}")
 
-    Refuses (ValueError) to build a customer email around an internal note.
+
+def build_ticket_email(ticket: Ticket, kind: str, message: TicketMessage | None) -> Rendered:
+    """The email of `kind` about `ticket`.
+
+    Refuses (ValueError) to build a customer email around an internal note, or an unknown kind.
     """
     if message is not None and message.internal and kind in CUSTOMER_KINDS:
         raise ValueError("internal notes are never emailed to customers")
@@ -38,22 +47,40 @@ def build_ticket_email(
     site = settings.SITE_URL.rstrip("/")
     context = {"ticket": ticket, "message": message, "shop": shop}
     if kind in CUSTOMER_KINDS:
-        to = [ticket.email]
         context["thread_url"] = site + ticket.get_absolute_url()
     elif kind in STAFF_KINDS:
         # Staff get the staff page only: the ticket's token is the customer's capability.
-        to = staff_recipients(ticket)
         context["manage_url"] = site + ticket.get_manage_url()
     else:
         raise ValueError(f"unknown ticket email {kind!r}")
-    if not to:
-        return None
     # Every kind has an HTML template of its own, rendered with autoescaping: the plain text
-    # is never pasted into HTML, where a name or a reply would become markup.
-    return compose(
-        shop,
-        to=to,
-        subject=render_to_string(f"support/email/{kind}_subject.txt", context),
-        text=render_to_string(f"support/email/{kind}.txt", context),
-        html=render_to_string(f"support/email/{kind}.html", context),
+    # is never pasted into HTML, where a name or a reply would become markup. Tickets keep no
+    # language yet: the shop's (the Chinese issue adds the ticket's own).
+    return render(
+        Templates.of(f"support/email/{kind}"),
+        context,
+        language=settings.LANGUAGE_CODE,
+        sender_name=shop.name,
     )
+
+
+def queue_ticket_email(
+    ticket: Ticket, kind: str, message: TicketMessage | None = None
+) -> list[Message]:
+    """Record the `kind` email to each recipient in the current transaction (none when there
+    is nobody to tell); each is sent once, after commit."""
+    to = recipients(ticket, kind)
+    if not to:
+        return []
+    rendered = build_ticket_email(ticket, kind, message)
+    return [
+        queue_message(
+            rendered,
+            to=address,
+            kind=f"ticket.{kind}",
+            key=f"ticket:{ticket.pk}:{kind}:{message.pk if message else ''}:{address.lower()}",
+            about="ticket",
+            about_id=ticket.pk,
+        )
+        for address in to
+    ]

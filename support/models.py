@@ -202,17 +202,3 @@ class SatisfactionAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"satisfaction of {self.ticket_id}"
-
-
-class TicketEmail(models.Model):
-    """One row per email sent about a ticket, so a task run twice sends once."""
-
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="emails")
-    key = models.CharField(max_length=60)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["ticket", "key"], name="ticket_email_once")]
-
-    def __str__(self) -> str:
-        return f"{self.ticket_id} {self.key}"

@@ -28,11 +28,10 @@ class TicketError(Exception):
 
 
 def _queue_email(ticket: Ticket, kind: str, message: TicketMessage | None = None) -> None:
-    from .tasks import send_ticket_email
+    from .emails import queue_ticket_email
 
-    message_id = message.pk if message else None
-    # robust: a broker that is down must not turn a saved change into an error page.
-    transaction.on_commit(lambda: send_ticket_email.delay(ticket.pk, kind, message_id), robust=True)
+    # Recorded with the change, sent after commit (messaging sweeps it up if the broker is down).
+    queue_ticket_email(ticket, kind, message)
 
 
 def _targets(priority: str, start) -> tuple:

@@ -155,7 +155,7 @@ def test_staff_notification_emails_hold_no_buyer_capability(world):
         message = ticket.messages.filter(author_kind="customer").last()
         for kind in ("staff_new", "staff_customer_reply"):
             email = build_ticket_email(ticket, kind, message)
-            text = email.body + email.alternatives[0][0]
+            text = email.text + email.html
             assert _leaks(text, world["secrets"]) == [], (ticket.number, kind)
             assert ticket.get_manage_url() in text
 

@@ -48,13 +48,14 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "anymail",
     "accounts",
+    "messaging",
     "shop",
     "orders",
     "support",
     "reviews",
     "followups",
-    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,28 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@localhost")
+# Seconds a connection to the mail server may block a worker (Django's default is forever).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# A provider instead of SMTP: EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend and its
+# settings as ANYMAIL_<SETTING> variables (ANYMAIL_POSTMARK_SERVER_TOKEN=...). The provider's
+# bounce and complaint webhooks post to /messaging/anymail/<provider>/tracking/ with
+# ANYMAIL_WEBHOOK_SECRET ("user:password") as basic auth; without it they answer 404.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+
+# ---------------------------------------------------------------- messaging
+# Channels by name; a message names its channel (an SMS channel is one more entry).
+MESSAGING_CHANNELS = {"email": "messaging.channels.EmailChannel"}
+MESSAGING_MAX_ATTEMPTS = int(os.environ.get("MESSAGING_MAX_ATTEMPTS", "5"))
+MESSAGING_RETRY_SECONDS = int(os.environ.get("MESSAGING_RETRY_SECONDS", "60"))  # doubled each time
+# A queued message's task has this long before the sweep sends the row itself.
+MESSAGING_SWEEP_GRACE_SECONDS = int(os.environ.get("MESSAGING_SWEEP_GRACE_SECONDS", "120"))
+MESSAGING_SWEEP_BATCH = int(os.environ.get("MESSAGING_SWEEP_BATCH", "200"))
+# A row "sending" this long belongs to a worker that died: the sweep queues it again.
+MESSAGING_STUCK_MINUTES = 15
 
 # ---------------------------------------------------------------- celery
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
@@ -255,10 +278,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
     "dispatch-follow-ups": {"task": "followups.tasks.dispatch_follow_ups", "schedule": 60.0},
-    "send-missing-order-emails": {
-        "task": "orders.tasks.send_missing_order_emails",
-        "schedule": 300.0,
-    },
+    "send-queued-messages": {"task": "messaging.tasks.sweep_messages", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

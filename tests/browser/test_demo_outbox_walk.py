@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from followups.dispatch import dispatch
 from followups.models import FollowUp
+from messaging.models import Message
 from orders.models import Order
-from outbox.models import SentEmail
 from reviews.models import Review
 from shop.models import ShopProfile
 from tests.factories import ProductFactory, VariantFactory
@@ -28,7 +28,7 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
 ):
     # The demo's wiring: emails kept for /outbox/, links to this server, short delays.
     settings.DEBUG = True
-    settings.EMAIL_BACKEND = "outbox.backend.OutboxBackend"
+    settings.EMAIL_BACKEND = "messaging.backends.DemoBackend"
     settings.SITE_URL = live_server.url
     settings.FOLLOWUP_CARE_CHECK_MINUTES = 0
     settings.FOLLOWUP_REVIEW_REQUEST_MINUTES = 0
@@ -101,14 +101,15 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
         result = dispatch()
         assert (result.sent, result.skipped, result.failed) == (2, 0, 0)
 
-        # The newcomer opens the demo outbox: newest first, every email to them.
+        # The newcomer opens the demo outbox: newest first, every email to them (the review
+        # request, due with the care check, is sent first).
         page.goto(f"{live_server.url}/outbox/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Demo outbox")
         emails = page.locator("#outbox li.outbox-email")
         expect(emails.locator(".subject")).to_have_text(
             [
-                f"How do you find your garments from {shop.name}?",
                 f"Did your order {order.number} arrive well?",
+                f"How do you find your garments from {shop.name}?",
                 f"Order {order.number} was delivered",
                 f"Order {order.number} is on its way",
                 f"Order {order.number} received",
@@ -116,7 +117,7 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
         )
         for email in emails.all():
             expect(email).to_contain_text(f"to {BUYER_EMAIL}")
-        assert SentEmail.objects.count() == 5
+        assert Message.objects.count() == 5
 
         # The care check: links are shown relative to this server.
         care_link = page.locator("#outbox a[href*='/reviews/care/']")
@@ -191,7 +192,7 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
             "already reviewed",
             None,
         )
-        assert SentEmail.objects.count() == 5
+        assert Message.objects.count() == 5
         owner_page.reload()
         expect(reminder.locator("td").nth(2)).to_have_text(re.compile(r"^Skipped"))
         expect(reminder.locator("td").nth(2)).to_contain_text("already reviewed")

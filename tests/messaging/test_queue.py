@@ -1,0 +1,150 @@
+"""Queue in the caller's transaction, send after commit, retry with backoff, sweep what was lost."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from messaging import services
+from messaging.channels import Channel, Undeliverable
+from messaging.models import Message
+from messaging.services import queue_message, send_message, sweep
+
+pytestmark = pytest.mark.django_db
+
+
+def queue(rendered, key="k1", to="mei@example.com", **kwargs):
+    return queue_message(rendered, to=to, kind="test.note", key=key, **kwargs)
+
+
+def test_the_same_key_queued_twice_is_one_row_and_one_email(
+    note, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = queue(note(body="first"))
+        second = queue(note(body="second"))
+    assert first.pk == second.pk and Message.objects.count() == 1
+    assert len(callbacks) == 1
+    [email] = mail.outbox
+    assert email.body == "[en] first" and email.to == ["mei@example.com"]
+    first.refresh_from_db()
+    assert (first.state, first.attempts, first.sent_at is not None) == ("sent", 1, True)
+    assert first.provider_id == email.extra_headers["Message-ID"]
+
+
+def test_sent_after_commit_only_and_never_for_a_rollback(note, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            queue(note(), key="kept")
+            assert not mail.outbox  # still inside the transaction
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue(note(), key="rolled-back")
+            raise RuntimeError("the change failed")
+    assert [m.to for m in mail.outbox] == [["mei@example.com"]]
+    assert list(Message.objects.values_list("key", "state")) == [("kept", "sent")]
+
+
+def test_a_failing_backend_retries_with_backoff_then_fails_with_the_error(
+    note, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.messaging.conftest.FailingBackend"
+    settings.MESSAGING_MAX_ATTEMPTS = 3
+    settings.MESSAGING_RETRY_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue(note())
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("queued", 1)
+    assert message.last_error == "ConnectionRefusedError: SMTP is down"
+    first_retry = message.next_attempt_at
+    assert first_retry - timezone.now() == pytest.approx(
+        timedelta(seconds=60), abs=timedelta(seconds=5)
+    )
+
+    # Not before its time; then once, after a doubled wait.
+    assert send_message(message.pk, now=first_retry - timedelta(seconds=1)) == "not due"
+    assert sweep(now=first_retry - timedelta(seconds=1)) == 0
+    assert send_message(message.pk, now=first_retry) == "retrying"
+    message.refresh_from_db()
+    assert message.attempts == 2 and message.next_attempt_at == first_retry + timedelta(seconds=120)
+
+    assert sweep(now=message.next_attempt_at) == 0  # the third and last attempt fails too
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("failed", 3)
+    assert message.last_error == "ConnectionRefusedError: SMTP is down"
+    assert sweep(now=message.next_attempt_at + timedelta(days=1)) == 0  # failed stays failed
+    assert not mail.outbox
+
+    # The mail server is back: a failed row is not sent again by itself.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_message(message.pk, now=message.next_attempt_at + timedelta(days=1)) == "not due"
+
+
+def test_the_sweep_sends_rows_whose_task_was_lost_once(note, settings):
+    # No on_commit callback runs: as when the broker was down at commit.
+    lost = [queue(note(body=str(n)), key=f"lost-{n}") for n in range(3)]
+    assert not mail.outbox
+    assert sweep() == 0  # within the grace the task may still come
+    later = timezone.now() + timedelta(seconds=settings.MESSAGING_SWEEP_GRACE_SECONDS + 1)
+    assert sweep(now=later) == 3
+    assert sweep(now=later) == 0
+    assert sorted(m.body for m in mail.outbox) == ["[en] 0", "[en] 1", "[en] 2"]
+    # The task arriving late, when the broker came back, sends nothing more.
+    assert send_message(lost[0].pk, first=True) == "not due"
+    assert len(mail.outbox) == 3
+
+
+def test_the_sweep_takes_back_a_row_a_dead_worker_left_sending(note, settings):
+    message = queue(note())
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(state="sending", claimed_at=now)
+    assert sweep(now=now + timedelta(minutes=1)) == 0  # maybe still being sent
+    assert sweep(now=now + timedelta(minutes=settings.MESSAGING_STUCK_MINUTES + 1)) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_refused_address_fails_at_once(note, settings, django_capture_on_commit_callbacks):
+    settings.MESSAGING_CHANNELS = {**settings.MESSAGING_CHANNELS, "test": f"{__name__}.Refusing"}
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue(note(), channel="test")
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.last_error) == (
+        "failed",
+        1,
+        "Undeliverable: no such number",
+    )
+
+
+class Refusing(Channel):
+    def send(self, message):
+        raise Undeliverable("no such number")
+
+
+class Recording(Channel):
+    sent: list = []
+
+    def send(self, message):
+        Recording.sent.append((message.recipient, message.text))
+        return f"rec-{len(Recording.sent)}"
+
+
+def test_a_new_channel_is_a_class_and_a_setting(note, settings, django_capture_on_commit_callbacks):
+    settings.MESSAGING_CHANNELS = {**settings.MESSAGING_CHANNELS, "sms": f"{__name__}.Recording"}
+    Recording.sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue(note(body="Your parcel left"), to="+8613800000000", channel="sms")
+    message.refresh_from_db()
+    assert Recording.sent == [("+8613800000000", "[en] Your parcel left")]
+    assert (message.state, message.provider_id) == ("sent", "rec-1") and not mail.outbox
+
+
+def test_an_unknown_channel_is_refused_when_queued(note):
+    with pytest.raises(KeyError):
+        queue(note(), channel="pigeon")
+    assert not Message.objects.exists()
+
+
+def test_backoff_doubles(settings):
+    settings.MESSAGING_RETRY_SECONDS = 30
+    assert [services.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
