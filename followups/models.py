@@ -83,10 +83,6 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for {self.order_id or self.ticket_id} ({self.state})"
 
-    @property
-    def asks_for_review(self) -> bool:
-        return self.kind in (self.Kind.REVIEW_REQUEST, self.Kind.REMINDER)
-
 
 class Suppression(models.Model):
     """Addresses that get no follow-up email: unsubscribed, bounced or complained."""

@@ -56,8 +56,8 @@ import time
 import django
 
 django.setup()
-from reviews.models import DispatcherRun, FollowUp
-from reviews.tasks import dispatch_follow_ups
+from followups.models import DispatcherRun, FollowUp
+from followups.tasks import dispatch_follow_ups
 
 dispatch_follow_ups.delay()  # as beat does
 deadline = time.monotonic() + 900
@@ -81,7 +81,7 @@ import django
 django.setup()
 from django.db.models import Max, Min, Sum
 
-from reviews.models import DispatcherRun, FollowUp
+from followups.models import DispatcherRun, FollowUp
 
 rows, rss_log, pool, concurrency = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 runs = DispatcherRun.objects.aggregate(

@@ -21,8 +21,8 @@ from decimal import Decimal  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from followups.models import DispatcherRun, FollowUp  # noqa: E402
 from orders.models import Order  # noqa: E402
-from reviews.models import DispatcherRun, FollowUp  # noqa: E402
 from shop.models import ShopProfile  # noqa: E402
 
 KINDS = [FollowUp.Kind.CARE_CHECK, FollowUp.Kind.REVIEW_REQUEST, FollowUp.Kind.REMINDER]

@@ -59,6 +59,27 @@ def real_broker(settings):
     use_broker(celery_app, saved[1])
 
 
+def dispatchers_at_once(n: int, *, batch: int) -> list:
+    """Run `n` dispatchers in threads, started together; each one's result."""
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(dispatch.dispatch(batch=batch))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == n
+    return results
+
+
 def wait_for(condition, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,22 +130,7 @@ def test_two_dispatchers_at_once_send_each_row_once():
     total = FollowUp.objects.count()
     assert total == 180
     mail.outbox.clear()
-    barrier = threading.Barrier(2)
-    results = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(dispatch.dispatch(batch=25))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == 2
+    results = dispatchers_at_once(2, batch=25)
     assert results[0].sent + results[1].sent == total  # each row sent by exactly one dispatcher
     assert results[0].sent > 0 and results[1].sent > 0 or total <= 25
     assert len(mail.outbox) == total
@@ -146,22 +152,7 @@ def test_two_dispatchers_at_once_hold_the_cap_for_one_address(settings):
     assert FollowUp.objects.filter(email="mei@example.com").count() == 6
     FollowUp.objects.update(due_at=timezone.now() - timedelta(seconds=1))
     mail.outbox.clear()
-    barrier = threading.Barrier(2)
-    results = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(dispatch.dispatch(batch=1))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == 2
+    results = dispatchers_at_once(2, batch=1)
     questions = [m for m in mail.outbox if "Was this solved?" in m.subject]
     assert len(questions) == settings.FOLLOWUP_CAP == 3
     states = sorted(FollowUp.objects.values_list("state", flat=True))
