@@ -81,6 +81,28 @@ def delivered_order(db):
     return make_delivered_order
 
 
+@pytest.fixture
+def pin_queries(django_assert_num_queries):
+    """Pin a page's cost: `pin_queries(client, n, page)`.
+
+    For each size, `page(size)` makes that many more rows of what the page shows (or a new
+    object with that many) and returns the page's address; the page must cost exactly `n`
+    queries each time, from a cold cache. A page whose cost grows with its rows fails at the
+    second size; one that got cheaper or dearer fails at the first, naming every query.
+    """
+
+    def pin(client, n: int, page, *, sizes=(2, 7), headers=None, status=200):
+        for size in sizes:
+            url = page(size)
+            cache.clear()
+            with django_assert_num_queries(n, info=f"{url} with {size} more rows"):
+                response = client.get(url, headers=headers or {})
+            assert response.status_code == status, (url, response.status_code)
+        return response
+
+    return pin
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     path = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")

@@ -2,14 +2,11 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.images import clean_image
-from shop.models import Product, ShopProfile
+from shop.models import Product
 from shop.services import add_images
 
 from ..factories import CategoryFactory, ProductFactory, VariantFactory, image_bytes
@@ -137,32 +134,12 @@ def test_user_text_is_escaped(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-@pytest.mark.parametrize("path", ["shop:product_list", "shop:home"])
-def test_catalogue_query_count_is_flat(client, path):
-    ShopProfile.load()
-
-    def count(n):
-        Product.objects.all().delete()
-        for i in range(n):
-            product_with(variants=2, images=2, slug=f"g{n}-{i}", featured=True)
-        cache.clear()
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(reverse(path))
-        assert response.status_code == 200
-        return len(ctx.captured_queries)
-
-    small, large = count(12), count(48)
-    assert small == large
-    assert large <= 10
-
-
-def test_catalogue_served_from_cache_costs_almost_nothing(client):
+def test_catalogue_served_from_cache_costs_nothing(client, django_assert_num_queries):
     for i in range(5):
         product_with(slug=f"g{i}")
     client.get(reverse("shop:product_list"))
-    with CaptureQueriesContext(connection) as ctx:
+    with django_assert_num_queries(0):  # the whole page from the page cache
         client.get(reverse("shop:product_list"))
-    assert len(ctx.captured_queries) <= 1
 
 
 def test_product_page_shows_picker_with_sold_out_disabled(client):
@@ -185,20 +162,6 @@ def test_draft_and_archived_products_are_not_public(client):
     ProductFactory(slug="gone", status=Product.Status.ARCHIVED)
     assert client.get("/products/draft/").status_code == 404
     assert client.get("/products/gone/").status_code == 404
-
-
-def test_product_page_query_count_is_flat(client):
-    ShopProfile.load()
-
-    def count(n):
-        product = product_with(variants=n, images=n, slug=f"p{n}")
-        cache.clear()
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(product.get_absolute_url()).status_code == 200
-        return len(ctx.captured_queries)
-
-    assert count(2) == count(20)
-    assert count(3) <= 10
 
 
 def test_healthz_reports_database_and_broker(client):

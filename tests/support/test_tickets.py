@@ -421,50 +421,6 @@ def test_staff_ticket_page_opens_after_system_notes(client, support_user):
     assert "Assigned to" in response.content.decode() and "Resolved by" in response.content.decode()
 
 
-def _queries(client, url) -> int:
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    cache.clear()  # each view's own count, the inbox figures included
-
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx)
-
-
-def _busy_customer(n: int, support_user) -> Ticket:
-    """A customer with n orders and n tickets, the last ticket with 2n messages."""
-    variant = VariantFactory(stock=100)
-    from dataclasses import replace
-
-    from ..orders.helpers import BUYER
-
-    for i in range(n):
-        order = place({variant: 1}, buyer=replace(BUYER, email="busy@example.com"))
-        ticket = open_simple(email="busy@example.com", order=order, body=f"Question {i}")
-    services.assign_ticket(ticket, support_user, acting_user=support_user)
-    for i in range(n):
-        services.reply_to_ticket(ticket, f"Answer {i}", acting_user=support_user)
-        services.add_internal_note(ticket, f"Note {i}", acting_user=support_user)
-    return ticket
-
-
-def test_inbox_and_ticket_page_query_counts_do_not_grow_with_the_data(client, support_user):
-    client.force_login(support_user)
-    views = [f"{reverse('support_manage:ticket_list')}?view={v}" for v in ("open", "mine", "all")]
-    views.append(f"{reverse('support_manage:ticket_list')}?view=all&q=busy")
-    small = _busy_customer(2, support_user)  # one ticket left open, so every view has rows
-    counts = [_queries(client, url) for url in views]
-    ticket_small = _queries(client, reverse("support_manage:ticket_detail", args=[small.pk]))
-    large = _busy_customer(8, support_user)
-    assert [_queries(client, url) for url in views] == counts
-    assert _queries(client, reverse("support_manage:ticket_detail", args=[large.pk])) == (
-        ticket_small
-    )
-    assert max(counts) <= 10 and ticket_small <= 15
-
-
 def test_inbox_search_by_number_email_name_and_order(support_user, monkeypatch):
     variant = VariantFactory(stock=10)
     order = place({variant: 1})
