@@ -5,10 +5,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from followups.models import FollowUp
-from orders import services as order_services
 
+from ..conftest import make_delivered_order
 from ..factories import VariantFactory
-from ..orders.helpers import BUYER, place
+from ..orders.helpers import BUYER
 
 
 def make_due(*rows):
@@ -20,14 +20,10 @@ def make_due(*rows):
     return FollowUp.objects.filter(pk__in=ids).update(due_at=timezone.now() - timedelta(seconds=1))
 
 
-def delivered_to(email: str, *, days_later: float = 0, lines: int = 1):
-    """An order to `email` placed, shipped and delivered through the real services; with
+def delivered_to(email: str, *, days_later: float = 0):
+    """An order to `email`, delivered through the real services (tests.conftest); with
     `days_later`, its follow-ups are planned as if it had been delivered that much later."""
-    order = place(
-        {VariantFactory(stock=5): 1 for _ in range(lines)}, buyer=replace(BUYER, email=email)
-    )
-    order_services.mark_shipped(order, carrier="SF", tracking_number="SF1")
-    order = order_services.mark_delivered(order)
+    order = make_delivered_order(VariantFactory(stock=5), buyer=replace(BUYER, email=email))
     if days_later:
         FollowUp.objects.filter(order=order).update(due_at=F("due_at") + timedelta(days=days_later))
     return order

@@ -344,3 +344,37 @@ def test_beat_run_fans_out_only_for_a_backlog(settings, orders, dispatchers):
     assert len(mail.outbox) == 3 * orders
     assert len({(m.to[0], m.subject) for m in mail.outbox}) == 3 * orders
     assert FollowUp.objects.filter(state="sent").count() == 3 * orders
+
+
+@pytest.mark.parametrize(
+    "record_type, kind, reason",
+    [("Bounce", "HardBounce", "bounce"), ("SpamComplaint", "SpamComplaint", "complaint")],
+)
+def test_the_providers_bounce_or_complaint_stops_the_follow_ups(
+    client, settings, record_type, kind, reason
+):
+    import base64
+    import json
+
+    secret = "postmark:s3cret-webhook-password"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": secret}
+    order = delivered_to("mei@example.com")
+    report = {
+        "RecordType": record_type,
+        "ID": 4323372036854775807,
+        "Type": kind,
+        "Email": "Mei@Example.com",
+        "BouncedAt": "2026-11-30T10:15:00Z",
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+    }
+    response = client.post(
+        "/messaging/anymail/postmark/tracking/",
+        json.dumps(report),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(secret.encode()).decode(),
+    )
+    assert response.status_code == 200
+    assert list(Suppression.objects.values_list("email", "reason")) == [("mei@example.com", reason)]
+    make_due(FollowUp.objects.filter(order=order))
+    dispatch.dispatch()
+    assert sent_kinds(order) == [] and not mail.outbox
