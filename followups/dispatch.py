@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from reviews.models import Review
 from shop.models import ShopProfile
-from support.models import Ticket
+from support.selectors import satisfaction_questions_open
 
 from . import cap
 from .emails import build_email, unreviewed_lines
@@ -103,11 +103,7 @@ def _refusals(rows: list[FollowUp], emails: set[str]) -> dict[int, str]:
         .distinct()
     )
     ticket_ids = {r.ticket_id for r in rows if r.kind == Kind.SATISFACTION}
-    tickets = (
-        Ticket.objects.filter(pk__in=ticket_ids).select_related("satisfaction").in_bulk()
-        if ticket_ids
-        else {}
-    )
+    open_questions = satisfaction_questions_open(ticket_ids) if ticket_ids else set()
     reasons = {}
     for row in rows:
         if row.email.lower() in suppressed:
@@ -116,17 +112,9 @@ def _refusals(rows: list[FollowUp], emails: set[str]) -> dict[int, str]:
             }
         elif row.kind in REVIEW_KINDS and row.order_id in reviewed:
             reasons[row.pk] = _("already reviewed")
-        elif row.kind == Kind.SATISFACTION and not _question_open(tickets.get(row.ticket_id)):
+        elif row.kind == Kind.SATISFACTION and row.ticket_id not in open_questions:
             reasons[row.pk] = _("ticket reopened or already answered")
     return reasons
-
-
-def _question_open(ticket: Ticket | None) -> bool:
-    """Support's "was this solved?" still waits for its answer on a resolved ticket."""
-    if ticket is None or ticket.status != Ticket.Status.RESOLVED:
-        return False
-    answer = getattr(ticket, "satisfaction", None)
-    return answer is not None and answer.answered_at is None
 
 
 def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:

@@ -97,6 +97,19 @@ def satisfaction_rate() -> dict:
     return answers
 
 
+def satisfaction_questions_open(ticket_ids) -> set[int]:
+    """The tickets whose "was this solved?" still waits for its answer: resolved, not reopened
+    (reopening deletes the unanswered question), not answered. The follow-up engine asks only
+    these when the question falls due."""
+    return set(
+        SatisfactionAnswer.objects.filter(
+            ticket_id__in=ticket_ids,
+            ticket__status=Ticket.Status.RESOLVED,
+            answered_at__isnull=True,
+        ).values_list("ticket_id", flat=True)
+    )
+
+
 VERSION_KEY = "support:inbox-version"
 INBOX_FIGURES_SECONDS = 15  # the inbox polls every 15 s; tickets turn overdue as time passes
 

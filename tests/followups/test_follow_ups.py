@@ -378,3 +378,27 @@ def test_the_providers_bounce_or_complaint_stops_the_follow_ups(
     make_due(FollowUp.objects.filter(order=order))
     dispatch.dispatch()
     assert sent_kinds(order) == [] and not mail.outbox
+
+
+@pytest.mark.parametrize("then", ["answered", "closed", "reopened", "nothing"])
+def test_was_this_solved_is_asked_only_while_support_still_waits_for_the_answer(then):
+    from support import services as support_services
+
+    ticket = support_services.open_ticket(email=BUYER, name="Mei", topic="other", body="Hi")
+    support_services.resolve_ticket(ticket)
+    if then == "answered":  # through an earlier email's link, say
+        support_services.answer_satisfaction(ticket, solved=True)
+    elif then == "closed":
+        support_services.close_ticket(ticket)
+    elif then == "reopened":
+        support_services.reopen_ticket(ticket)
+    make_due(FollowUp.objects.filter(ticket=ticket))
+    dispatch.dispatch()
+    row = FollowUp.objects.get(ticket=ticket)
+    if then == "nothing":
+        assert (
+            row.state == "sent" and mail.outbox[0].subject == f"[{ticket.number}] Was this solved?"
+        )
+    else:
+        assert (row.state, row.skip_reason) == ("skipped", "ticket reopened or already answered")
+        assert not mail.outbox
