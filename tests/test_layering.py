@@ -330,3 +330,17 @@ def test_a_template_that_names_no_url_fails(names):
     urls, relations = names
     with pytest.raises(AssertionError):
         template_edges("t.html", "shop", "{% url 'reviews:gone' %}", urls, relations)
+
+
+def test_services_and_selectors_never_read_forms():
+    """Forms turn a request into clean values (views); services and selectors take values."""
+    found = []
+    for app in RANK:
+        for name in ("services", "selectors"):
+            for path in [ROOT / app / f"{name}.py", *(ROOT / app / name).glob("*.py")]:
+                if not path.is_file():
+                    continue
+                for node in ast.walk(ast.parse(path.read_text())):
+                    if isinstance(node, ast.ImportFrom) and "forms" in (node.module or ""):
+                        found.append(f"{path.relative_to(ROOT)}: from {node.module} import")
+    assert found == []
