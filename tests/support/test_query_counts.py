@@ -48,10 +48,10 @@ def test_contact_form(client, pin_queries):
 
 
 def test_contact_form_from_an_order(client, pin_queries):
-    page = lambda n: (
-        reverse("support:new")
-        + f"?order={place({VariantFactory(stock=5): 1 for _ in range(n)}).tracking_token}"
-    )  # noqa: E731
+    def page(n):
+        order = place({VariantFactory(stock=5): 1 for _ in range(n)})
+        return reverse("support:new") + f"?order={order.tracking_token}"
+
     pin_queries(client, 2, page)
 
 
@@ -73,10 +73,11 @@ def test_inbox(client, support_user, pin_queries, view):
 
 def test_inbox_search(client, support_user, pin_queries):
     client.force_login(support_user)
-    page = lambda n: (
+
+    def page(n):
         busy_customer(n, support_user)
-        and reverse("support_manage:ticket_list") + "?view=all&q=busy"
-    )  # noqa: E731
+        return reverse("support_manage:ticket_list") + "?view=all&q=busy"
+
     pin_queries(client, 9, page)
 
 
