@@ -216,4 +216,3 @@ class ReviewSummary(models.Model):
             "true": round(100 * self.fit_true / total),
             "large": round(100 * self.fit_large / total),
         }
-

@@ -161,4 +161,3 @@ def edit_review(request, token: str, pk: int):
         {"form": form, "review": review, "token": token, "order": order},
         status=422 if form.errors else 200,
     )
-
