@@ -1,8 +1,6 @@
 import secrets
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from config.inputs import SingleLineCharField, bounded_formfield
@@ -29,6 +27,16 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+class MessageBodyField(forms.CharField):
+    """A message's text: up to its column's 10,000 characters, and not only spaces (the
+    field strips them, so a blank message is refused as missing)."""
+
+    def __init__(self, *, rows: int, **kwargs):
+        kwargs.setdefault("max_length", 10000)
+        kwargs.setdefault("error_messages", {"required": _lazy("Write a message first.")})
+        super().__init__(widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
 class ContactForm(forms.Form):
     # Held to the columns they are stored in (Ticket.email, Ticket.name, Order.number).
     email = forms.EmailField(label=_lazy("Email"), max_length=254)
@@ -40,9 +48,7 @@ class ContactForm(forms.Form):
         required=False,
         help_text=_lazy("For example 2026-000123. It must match your email."),
     )
-    body = forms.CharField(
-        label=_lazy("Your message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
-    )
+    body = MessageBodyField(label=_lazy("Your message"), rows=5)
     photos = PhotosField(label=_lazy("Photos (up to 4, optional)"), required=False)
 
     def __init__(self, *args, order: Order | None = None, user=None, **kwargs):
@@ -53,12 +59,6 @@ class ContactForm(forms.Form):
         self.user = user
         if order is not None:
             self.fields.pop("order_number")
-
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise ValidationError(_("Write a message first."))
-        return body
 
     def clean(self):
         """A typed order number never gives an error: whether an order has that number (and
@@ -84,34 +84,18 @@ class ContactForm(forms.Form):
 
 
 class CustomerReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_lazy("Your reply"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    body = MessageBodyField(label=_lazy("Your reply"), rows=4)
     photos = PhotosField(label=_lazy("Photos (optional)"), required=False)
     nonce = SingleLineCharField(widget=forms.HiddenInput, max_length=64)
 
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise ValidationError(_("Write a message first."))
-        return body
-
 
 class StaffReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_lazy("Message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
-    )
+    body = MessageBodyField(label=_lazy("Message"), rows=6)
     internal = forms.BooleanField(
         label=_lazy("Internal note (never shown to the customer)"), required=False
     )
     resolve = forms.BooleanField(label=_lazy("Resolve after sending"), required=False)
     nonce = SingleLineCharField(widget=forms.HiddenInput, max_length=64)
-
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise ValidationError(_("Write a message first."))
-        return body
 
 
 class SatisfactionForm(forms.Form):

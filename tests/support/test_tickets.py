@@ -80,7 +80,7 @@ def test_contact_page_attaches_a_typed_order_for_staff_only_when_number_matches_
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("body", "   ", "This field is required"),
+        ("body", "   ", "Write a message first"),
         ("email", "nope", "valid email"),
         ("topic", "refund-me", "Select a valid choice"),
     ],
