@@ -1,42 +1,45 @@
-"""Dispatch: claim the due rows, decide per address under its lock, send, record.
+"""Dispatch: claim the due rows, decide per address under its lock, queue the emails.
 
-The claim is one short transaction. Due rows are taken with SELECT ... FOR UPDATE SKIP LOCKED,
+The claim is one transaction. Due rows are taken with SELECT ... FOR UPDATE SKIP LOCKED,
 so several dispatchers share them without taking one twice. Then every address among them is
 locked (PostgreSQL: pg_advisory_xact_lock on a hash of the address, in one fixed order), and
-under that lock the dispatcher reads what the cap counts - the messages sent in the window and
-those any dispatcher is sending - decides (followups.cap), and marks rows sending, skipped or
-planned for later. The lock lasts until that commit, so whoever decides next about the address
-sees these rows as sending: two dispatchers cannot both take the last place under the cap.
+under that lock the dispatcher reads what the cap counts - the address's follow-up emails in
+messaging's table, sent in the window or still queued or being sent - decides
+(followups.cap), marks rows skipped or planned for later, and queues each email it sends
+through messaging, its rows marked "sending" with it. The lock lasts until that commit, so
+whoever decides next about the address sees those emails: two dispatchers cannot both take
+the last place under the cap.
 
-Emails go after the commit, then rows are marked sent, or planned again with a backoff, or
-failed. If the broker or the worker is down, rows simply wait: the next run sends what is due.
+Messaging sends each email after the commit, retries it with backoff and, after its last
+attempt, fails it with the error; its signals bring the outcome back onto the rows
+(followups.receivers). If the broker or the worker is down, nothing is lost: the next run
+decides what is due, and messaging's sweep sends what was queued.
 """
 
 import hashlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messaging import models as messaging
 from reviews.models import Review
 from shop.models import ShopProfile
 from support.selectors import satisfaction_questions_open
 
 from . import cap
-from .emails import build_email, unreviewed_lines
+from .emails import KINDS, build_follow_up_email, queue_follow_up_email, unreviewed_lines
 from .errors import FollowUpError
 from .links import Links
 from .models import DispatcherRun, FollowUp, Suppression
 
 log = logging.getLogger(__name__)
-STUCK_SENDING_MINUTES = 30
 Kind, State = FollowUp.Kind, FollowUp.State
 ORDER_KINDS = (Kind.CARE_CHECK, Kind.REVIEW_REQUEST, Kind.REMINDER)
 REVIEW_KINDS = (Kind.REVIEW_REQUEST, Kind.REMINDER)
@@ -44,28 +47,19 @@ REVIEW_KINDS = (Kind.REVIEW_REQUEST, Kind.REMINDER)
 
 @dataclass
 class DispatchResult:
-    """Rows claimed, sent (merged ones included), skipped, deferred, failed, retried; and the
-    emails those sent rows made."""
+    """Rows claimed, handed to messaging to send (`sent`, merged ones included), skipped,
+    deferred, failed (their email could not be put together); and the emails queued."""
 
     claimed: int = 0
     sent: int = 0
     skipped: int = 0
     deferred: int = 0
     failed: int = 0
-    retried: int = 0
     emails: int = 0
-    # The rows one batch sent; not summed over a run, whose memory must not grow with its rows.
-    sent_ids: list[int] = field(default_factory=list)
 
     def add(self, other: "DispatchResult") -> None:
-        for name in ("claimed", "sent", "skipped", "deferred", "failed", "retried", "emails"):
+        for name in ("claimed", "sent", "skipped", "deferred", "failed", "emails"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass
-class Claim:
-    claimed: int = 0
-    outcome: cap.Outcome = field(default_factory=cap.Outcome)
 
 
 # ------------------------------------------------------------------ claiming and deciding
@@ -124,11 +118,19 @@ def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:
     for row in due:
         addresses[row.email].due.append(row)
     claimed = [row.pk for row in due]
-    counted = FollowUp.objects.filter(email__in=emails, merged_into__isnull=True).filter(
-        Q(state=State.SENT, sent_at__gte=now - timedelta(days=settings.FOLLOWUP_CAP_DAYS))
-        | Q(state=State.SENDING)
+    # The cap counts messaging's rows, one per email, rather than ours: they are written in
+    # the transaction that decided them, under this lock, and only messaging changes their
+    # state, in one write each. So queued, sending and sent are exactly the emails that went
+    # or are going, and a failed one frees its place as it fails; our rows learn the outcome
+    # a moment later, from a signal (and miss it until catch_up if a worker died between).
+    counted = messaging.Message.objects.filter(recipient__in=emails, kind__in=KINDS).filter(
+        Q(
+            state=messaging.Message.State.SENT,
+            sent_at__gte=now - timedelta(days=settings.FOLLOWUP_CAP_DAYS),
+        )
+        | Q(state__in=(messaging.Message.State.QUEUED, messaging.Message.State.SENDING))
     )
-    for email, sent_at in counted.values_list("email", "sent_at"):
+    for email, sent_at in counted.values_list("recipient", "sent_at"):
         addresses[email].counted.append(sent_at or now)
     # Planned rows that may join a message: locked, skipping those another dispatcher holds.
     candidates = list(
@@ -169,16 +171,8 @@ def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:
     return addresses
 
 
-def _mark(outcome: cap.Outcome, now) -> None:
-    leads = [message.lead.pk for message in outcome.send]
-    FollowUp.objects.filter(pk__in=leads).update(
-        state=State.SENDING, claimed_at=now, merged_into=None
-    )
-    for message in outcome.send:
-        if message.merged:
-            FollowUp.objects.filter(pk__in=[row.pk for row in message.merged]).update(
-                state=State.SENDING, claimed_at=now, merged_into=message.lead.pk
-            )
+def _mark(outcome: cap.Outcome) -> None:
+    """Skip and defer as decided; the rows that go are marked as their email is queued."""
     by_reason: dict[str, list[int]] = defaultdict(list)
     for pk, reason in outcome.skip.items():
         by_reason[reason].append(pk)
@@ -191,112 +185,113 @@ def _mark(outcome: cap.Outcome, now) -> None:
         FollowUp.objects.filter(pk__in=pks).update(due_at=when)
 
 
-def _claim(batch: int, now) -> Claim:
+def _claim(batch: int, now) -> DispatchResult:
+    """Claim, decide and queue one batch, in one transaction."""
     with transaction.atomic():
         due = list(
             FollowUp.objects.select_for_update(skip_locked=True)
             .filter(state=State.PLANNED, due_at__lte=now)
             .order_by("due_at", "id")[:batch]
         )
-        claim = Claim(claimed=len(due))
+        result = DispatchResult(claimed=len(due))
         if not due:
-            return claim
+            return result
         _lock_addresses({row.email for row in due})
+        outcome = cap.Outcome()
         for address in _read(due, now).values():
             decided = cap.decide(address, now=now)
-            claim.outcome.send += decided.send
-            claim.outcome.skip.update(decided.skip)
-            claim.outcome.defer.update(decided.defer)
-        _mark(claim.outcome, now)
-    return claim
-
-
-# ------------------------------------------------------------------ sending and recording
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=settings.FOLLOWUP_RETRY_MINUTES * 2 ** max(0, attempts - 1))
-
-
-def _send(messages: list[cap.Message]) -> tuple[list[cap.Message], list[tuple]]:
-    """Send each message on one connection; one bad send must not stop the batch."""
-    shop = ShopProfile.load()
-    links = Links()
-    lines = unreviewed_lines(
-        row.order_id for m in messages if m.kind in REVIEW_KINDS for row in m.rows
-    )
-    sent, failed = [], []
-    mail = get_connection()
-    try:
-        mail.open()
-        for message in messages:
-            try:
-                email = build_email(message.lead, shop, links, merged=message.merged, lines=lines)
-                mail.send_messages([email])
-                sent.append(message)
-            except Exception as error:  # noqa: BLE001 - recorded on the rows, retried later
-                log.warning("follow-up %s failed: %r", message.lead.pk, error)
-                failed.append((message, f"{error.__class__.__name__}: {error}"[:500]))
-    finally:
-        mail.close()
-    return sent, failed
-
-
-def _record(sent: list[cap.Message], failed: list[tuple], now, result: DispatchResult) -> None:
-    with transaction.atomic():
-        sent_ids = [row.pk for message in sent for row in message.rows]
-        if sent_ids:
-            FollowUp.objects.filter(pk__in=sent_ids).update(
-                state=State.SENT, sent_at=timezone.now(), attempts=1, last_error=""
-            )
-        for message, error in failed:
-            for row in message.rows:
-                attempts = row.attempts + 1
-                changes = {"attempts": attempts, "last_error": error, "merged_into": None}
-                if attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
-                    changes["state"] = State.FAILED
-                    result.failed += 1
-                else:
-                    changes["state"] = State.PLANNED
-                    changes["due_at"] = max(row.due_at, now + _backoff(attempts))
-                    result.retried += 1
-                FollowUp.objects.filter(pk=row.pk).update(**changes)
-    result.sent, result.sent_ids, result.emails = len(sent_ids), sent_ids, len(sent)
-
-
-def dispatch_batch(batch: int | None = None, *, now=None) -> DispatchResult:
-    """Claim, decide, send and record one batch of due follow-ups."""
-    now = now or timezone.now()
-    claim = _claim(batch or settings.FOLLOWUP_BATCH, now)
-    result = DispatchResult(
-        claimed=claim.claimed,
-        skipped=len(claim.outcome.skip),
-        deferred=len(claim.outcome.defer),
-    )
-    if not claim.outcome.send:
-        return result
-    ids = [row.pk for message in claim.outcome.send for row in message.rows]
-    rows = FollowUp.objects.select_related("order", "ticket").in_bulk(ids)
-    messages = [cap.Message([rows[row.pk] for row in m.rows]) for m in claim.outcome.send]
-    sent, failed = _send(messages)
-    _record(sent, failed, now, result)
+            outcome.send += decided.send
+            outcome.skip.update(decided.skip)
+            outcome.defer.update(decided.defer)
+        _mark(outcome)
+        result.skipped, result.deferred = len(outcome.skip), len(outcome.defer)
+        if outcome.send:
+            _queue(outcome.send, now, result)
     return result
 
 
-def release_stuck(now=None) -> int:
-    """Rows left "sending" by a worker that died mid-batch go back to planned.
+# ------------------------------------------------------------------ queueing and outcomes
+def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
+    """Put each email together and queue it through messaging, its rows marked "sending"
+    with it. An email that cannot be put together (a template's bug, bad data) fails alone,
+    with its error: it must not hold back the batch, nor every batch after it."""
+    rows = FollowUp.objects.select_related("order", "ticket").in_bulk(
+        [row.pk for message in messages for row in message.rows]
+    )
+    messages = [cap.Message([rows[row.pk] for row in m.rows]) for m in messages]
+    shop, links = ShopProfile.load(), Links()
+    lines = unreviewed_lines(
+        row.order_id for m in messages if m.kind in REVIEW_KINDS for row in m.rows
+    )
+    for message in messages:
+        pks = [row.pk for row in message.rows]
+        try:
+            rendered = build_follow_up_email(
+                message.lead, shop, links, merged=message.merged, lines=lines
+            )
+        except Exception as error:  # noqa: BLE001 - recorded on the rows, for the owner
+            log.exception("follow-up %s could not be put together", message.lead.pk)
+            FollowUp.objects.filter(pk__in=pks).update(
+                state=State.FAILED,
+                attempts=1,
+                last_error=f"{error.__class__.__name__}: {error}"[:500],
+                merged_into=None,
+            )
+            result.failed += len(pks)
+            continue
+        queued = queue_follow_up_email(message, rendered)
+        FollowUp.objects.filter(pk=message.lead.pk).update(
+            state=State.SENDING, claimed_at=now, merged_into=None, message=queued
+        )
+        if message.merged:
+            FollowUp.objects.filter(pk__in=pks[1:]).update(
+                state=State.SENDING, claimed_at=now, merged_into=message.lead.pk, message=queued
+            )
+        result.sent += len(pks)
+        result.emails += 1
 
-    A row may then be sent twice if the worker died after sending but before recording:
-    at-least-once, since losing a buyer's email is worse than a rare duplicate.
+
+def record_outcome(message: messaging.Message) -> int:
+    """Copy how messaging's `message` went (sent, or failed and why) onto the rows it
+    carries; returns how many changed. Nothing while it is still queued or being sent."""
+    rows = FollowUp.objects.filter(message_id=message.pk, state=State.SENDING)
+    if message.state == messaging.Message.State.SENT:
+        return rows.update(
+            state=State.SENT, sent_at=message.sent_at, attempts=message.attempts, last_error=""
+        )
+    if message.state == messaging.Message.State.FAILED:
+        return rows.update(
+            state=State.FAILED, attempts=message.attempts, last_error=message.last_error[:500]
+        )
+    return 0
+
+
+def catch_up() -> int:
+    """Rows still "sending" whose email messaging has finished with take its outcome.
+
+    The outcome comes back by a signal right after messaging recorded it; a worker that died
+    between the two left the rows behind. (A message stuck "sending" is messaging's own: its
+    sweep takes it back.) One query when nothing is behind.
     """
-    now = now or timezone.now()
-    return FollowUp.objects.filter(
-        state=State.SENDING, claimed_at__lt=now - timedelta(minutes=STUCK_SENDING_MINUTES)
-    ).update(state=State.PLANNED, merged_into=None)
+    behind = FollowUp.objects.filter(
+        state=State.SENDING,
+        message__state__in=(messaging.Message.State.SENT, messaging.Message.State.FAILED),
+    )
+    return sum(
+        record_outcome(message)
+        for message in messaging.Message.objects.filter(pk__in=behind.values("message_id"))
+    )
+
+
+def dispatch_batch(batch: int | None = None, *, now=None) -> DispatchResult:
+    """Claim, decide and queue one batch of due follow-ups."""
+    return _claim(batch or settings.FOLLOWUP_BATCH, now or timezone.now())
 
 
 def dispatch(*, batch: int | None = None, max_batches: int = 1000, now=None) -> DispatchResult:
-    """Send everything due, batch by batch, and record the run for the health panel."""
+    """Queue everything due, batch by batch, and record the run for the health panel."""
     run = DispatcherRun.objects.create(started_at=timezone.now())
-    release_stuck(now)
+    catch_up()
     total = DispatchResult()
     for _batch in range(max_batches):
         result = dispatch_batch(batch, now=now)
@@ -319,12 +314,19 @@ def dispatch(*, batch: int | None = None, max_batches: int = 1000, now=None) -> 
 
 @transaction.atomic
 def retry_failed(row: FollowUp) -> FollowUp:
-    """The owner's retry button: a failed row is planned again, due now."""
+    """The owner's retry button: the failed email's rows are planned again, due now.
+
+    The dispatcher then decides about them afresh (the cap, an unsubscribe or a review since)
+    and queues a new email; the failed one stays in messaging's table as it was.
+    """
     row = FollowUp.objects.select_for_update().get(pk=row.pk)
     if row.state != State.FAILED:
         raise FollowUpError(_("Only a failed follow-up can be retried."))
-    row.state = State.PLANNED
-    row.attempts = 0
-    row.due_at = timezone.now()
-    row.save(update_fields=["state", "attempts", "due_at"])
+    same_email = Q(pk=row.pk)
+    if row.message_id:
+        same_email |= Q(message_id=row.message_id)
+    FollowUp.objects.filter(same_email, state=State.FAILED).update(
+        state=State.PLANNED, attempts=0, due_at=timezone.now(), merged_into=None
+    )
+    row.refresh_from_db()
     return row

@@ -1,22 +1,27 @@
 """The follow-up emails: one per message, whatever rows it carries, with one-click unsubscribe.
 
 A care check lists one answer link per order; a review request (or the reminder) lists every
-unreviewed line of its orders under each order's review link.
+unreviewed line of its orders under each order's review link. Rendered by messaging like every
+other message (the shop as sender, the buyer's language) and queued through it.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.conf import settings
 
-from orders.emails import compose
+from messaging import models as messaging
+from messaging.render import Rendered, Templates, render
+from messaging.services import queue_message
 from orders.models import OrderLine
 from shop.models import ShopProfile
 
 from .cap import Message
 from .links import Links
 from .models import FollowUp
+
+# What messaging records a follow-up email as ("followup.care_check", ...): the cap counts these.
+KINDS = tuple(f"followup.{kind}" for kind in FollowUp.Kind.values)
 
 
 def unreviewed_lines(order_ids: Iterable[int]) -> dict[int, list[OrderLine]]:
@@ -27,14 +32,14 @@ def unreviewed_lines(order_ids: Iterable[int]) -> dict[int, list[OrderLine]]:
     return lines
 
 
-def build_email(
+def build_follow_up_email(
     row: FollowUp,
     shop: ShopProfile,
     links: Links | None = None,
     *,
     merged: Iterable[FollowUp] = (),
     lines: dict[int, list[OrderLine]] | None = None,
-) -> EmailMultiAlternatives:
+) -> Rendered:
     """The email `row` carries, together with the rows `merged` into it.
 
     `links` and `lines` are read once per batch by the dispatcher; alone, they are read here.
@@ -70,15 +75,36 @@ def build_email(
         context["numbers"] = ", ".join(item["order"].number for item in context["items"])
     name = (row.order.name if row.order_id else row.ticket.name).split()
     context["first_name"] = name[0] if name else ""
-    template = f"followups/email/{message.kind}"
-    return compose(
-        shop,
-        to=[row.email],
-        subject=render_to_string(f"{template}_subject.txt", context),
-        text=render_to_string(f"{template}.txt", context),
-        html=render_to_string(f"{template}.html", context),
+    # Orders and tickets keep no language yet: the shop's (the Chinese issue adds theirs).
+    return render(
+        Templates.of(f"followups/email/{message.kind}"),
+        context,
+        language=settings.LANGUAGE_CODE,
+        sender_name=shop.name,
         headers={
             "List-Unsubscribe": f"<{one_click}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+    )
+
+
+def message_key(lead: FollowUp) -> str:
+    """The key the email led by `lead` is queued under: the same however often it is queued.
+
+    A row planned again after its email (a Retry, a ticket resolved again) still links that
+    email, and the next one is keyed after it, so it is a new message, not the old one.
+    """
+    key = f"followup:{lead.pk}"
+    return f"{key}:after:{lead.message_id}" if lead.message_id else key
+
+
+def queue_follow_up_email(message: Message, rendered: Rendered) -> messaging.Message:
+    """Record `message` in the current transaction; messaging sends it once, after commit."""
+    return queue_message(
+        rendered,
+        to=message.lead.email,
+        kind=f"followup.{message.kind}",
+        key=message_key(message.lead),
+        about="followup",
+        about_id=message.lead.pk,
     )

@@ -9,10 +9,14 @@ from django.utils.translation import gettext_lazy as _
 class FollowUp(models.Model):
     """One planned email after a delivery (or a resolved ticket): the schedule is these rows.
 
-    Created in the transaction that marks the order delivered; sent by the dispatcher, which
-    claims due rows with SKIP LOCKED. Never a Celery countdown. Rows of one address that fall
-    due close together go out as one message: the others point at the one that carried it
-    (`merged_into`), so the cap counts messages, not rows.
+    Created in the transaction that marks the order delivered; claimed by the dispatcher with
+    SKIP LOCKED (never a Celery countdown), which queues its email through messaging and links
+    it (`message`). Rows of one address that fall due close together go out as one message:
+    the others point at the one that carried it (`merged_into`) and share its `message`.
+
+    While messaging has the email the row is "sending"; how it went (sent, failed and why,
+    after messaging's own retries) comes back through messaging's signals onto the row, which
+    the owner's pages and figures read.
     """
 
     class Kind(models.TextChoices):
@@ -50,6 +54,15 @@ class FollowUp(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
     )
+    # The email that carries (or carried, or failed to carry) this row; kept when the row is
+    # planned again, so that the next email gets a key of its own.
+    message = models.ForeignKey(
+        "messaging.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +91,10 @@ class FollowUp(models.Model):
                 fields=["due_at"], condition=Q(state="planned"), name="follow_up_due_planned"
             ),
             models.Index(fields=["email", "state", "sent_at"]),
+            # The rows messaging has: few, read every minute (dispatch.catch_up).
+            models.Index(
+                fields=["claimed_at"], condition=Q(state="sending"), name="follow_up_sending"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,11 @@
 from django.dispatch import receiver
 
-from messaging.signals import recipient_bounced
+from messaging.models import Message
+from messaging.signals import message_failed, message_sent, recipient_bounced
 from orders.signals import order_delivered
 from support.signals import ticket_resolved
 
+from .dispatch import record_outcome
 from .models import Suppression
 from .planning import plan_for_delivery, plan_satisfaction
 from .services import suppress
@@ -25,3 +27,11 @@ def stop_follow_ups(sender, recipient, reason, **kwargs) -> None:
     """The mail provider reports the address bounced or complained: no more follow-ups to it."""
     complained = reason == "complained"
     suppress(recipient, Suppression.Reason.COMPLAINT if complained else Suppression.Reason.BOUNCE)
+
+
+@receiver(message_sent, sender=Message, dispatch_uid="followups.message_sent")
+@receiver(message_failed, sender=Message, dispatch_uid="followups.message_failed")
+def follow_up_outcome(sender, message: Message, **kwargs) -> None:
+    """Messaging sent a follow-up email, or gave up on it: its rows say so, for the owner."""
+    if message.about == "followup":
+        record_outcome(message)

@@ -55,8 +55,6 @@ class EmailChannel(Channel):
         # Ours, so the id is known whatever the backend; a provider may report its own.
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
         email.extra_headers.setdefault("Message-ID", make_msgid(domain=domain))
-        # The demo's backend keeps mail that did not come through here (see backends.py).
-        email.from_messaging = True
         return email
 
     def send(self, message: Message) -> str:

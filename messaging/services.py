@@ -11,7 +11,8 @@ The API for every app that sends anything:
 about, or not at all, and its send task is queued when that transaction commits. A queued row
 is sent once: by its task, or by the sweep (beat, every minute) when the task was lost while
 the broker was down, or after a failed attempt's backoff. After MESSAGING_MAX_ATTEMPTS the row
-is failed, with the last error.
+is failed, with the last error. The apps above hear how it went through messaging.signals
+(`message_sent`, `message_failed`).
 """
 
 import logging
@@ -24,7 +25,7 @@ from django.utils import timezone
 from .channels import Undeliverable, get_channel
 from .models import Message
 from .render import Rendered
-from .signals import message_sent
+from .signals import message_failed, message_sent
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +102,22 @@ def send_message(message_id: int, *, now: datetime | None = None, first: bool = 
         log.warning(
             "message %s (%s) attempt %s failed: %r", message.pk, message.kind, attempts, error
         )
+        last_error = f"{error.__class__.__name__}: {error}"[:2000]
         Message.objects.filter(pk=message.pk).update(
             state=Message.State.FAILED if final else Message.State.QUEUED,
             attempts=attempts,
-            last_error=f"{error.__class__.__name__}: {error}"[:2000],
+            last_error=last_error,
             next_attempt_at=now + backoff(attempts),
         )
-        return "failed" if final else "retrying"
+        if not final:
+            return "retrying"
+        message.state, message.attempts, message.last_error = (
+            Message.State.FAILED,
+            attempts,
+            last_error,
+        )
+        message_failed.send(sender=Message, message=message)
+        return "failed"
     sent_at = timezone.now()
     Message.objects.filter(pk=message.pk).update(
         state=Message.State.SENT,

@@ -1,7 +1,10 @@
 """What messaging tells the apps above it; it connects nothing itself.
 
 - `message_sent(sender=Message, message)`: a message left through its channel (orders records
-  it on the order's timeline).
+  it on the order's timeline, the follow-up engine on its rows).
+- `message_failed(sender=Message, message)`: a message is failed for good, after its last
+  attempt or a refusal; `message.last_error` says why (the follow-up engine shows it to the
+  owner, with a Retry).
 - `recipient_bounced(sender, recipient, reason)`: the provider reported that `recipient` cannot
   or will not receive mail; `reason` is "bounced", "complained" or "rejected". The follow-up
   engine adds the address to its suppression list.
@@ -10,4 +13,5 @@
 from django.dispatch import Signal
 
 message_sent = Signal()
+message_failed = Signal()
 recipient_bounced = Signal()

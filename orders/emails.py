@@ -6,19 +6,17 @@ sweeps it up after a broker outage.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.dispatch import receiver
 
-from messaging.channels import build_email
 from messaging.models import Message
-from messaging.render import Rendered, Templates, one_line, render, sender_address
+from messaging.render import Rendered, Templates, one_line, render
 from messaging.services import queue_message
 from messaging.signals import message_sent
 from shop.models import ShopProfile
 
 from .models import Order, OrderEvent
 
-__all__ = ["build_order_email", "compose", "one_line", "queue_order_email"]
+__all__ = ["build_order_email", "one_line", "queue_order_email"]
 
 KINDS = {"placed", "shipped", "delivered", "cancelled"}
 
@@ -70,26 +68,3 @@ def record_sent_email(sender, message: Message, **kwargs) -> None:
             note=message.kind.removeprefix("order."),
             public=False,
         )
-
-
-def compose(
-    shop: ShopProfile,
-    *,
-    to: list[str],
-    subject: str,
-    text: str,
-    html: str,
-    headers: dict[str, str] | None = None,
-) -> EmailMultiAlternatives:
-    """An email from the shop, for the follow-up engine until it queues through messaging.
-
-    `html` must come from an HTML template of its own, rendered with autoescaping on.
-    """
-    return build_email(
-        subject=one_line(subject),
-        text=text,
-        html=html,
-        sender=sender_address(shop.name),
-        to=to,
-        headers={k: one_line(v) for k, v in (headers or {}).items()},
-    )

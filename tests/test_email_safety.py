@@ -20,7 +20,7 @@ import pytest
 from django.core import mail
 from django.test import TestCase
 
-from followups.emails import build_email
+from followups.emails import build_follow_up_email
 from followups.models import FollowUp
 from messaging.channels import EmailChannel
 from messaging.models import Message
@@ -215,7 +215,7 @@ def test_follow_up_emails_about_an_order(order, shop, kind):
     order_services.mark_shipped(order, carrier="SF", tracking_number="SF1")
     order_services.mark_delivered(order)
     row = FollowUp.objects.get(order=order, kind=kind)
-    email = build_email(row, shop)
+    email = outgoing(build_follow_up_email(row, shop), row.email)
     # The greeting is the first word of the name: the hostile part's first word, escaped.
     assert_safe(email, to=[order.email], shows=('"><img',))
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -224,7 +224,7 @@ def test_follow_up_emails_about_an_order(order, shop, kind):
 def test_follow_up_satisfaction_email(ticket, shop, support_user):
     support_services.resolve_ticket(ticket, acting_user=support_user)
     row = FollowUp.objects.get(ticket=ticket, kind="satisfaction")
-    email = build_email(row, shop)
+    email = outgoing(build_follow_up_email(row, shop), row.email)
     assert_safe(email, to=[ticket.email], shows=("Seam <script>alert(2)</script>",))
 
 

@@ -118,6 +118,10 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
         for email in emails.all():
             expect(email).to_contain_text(f"to {BUYER_EMAIL}")
         assert Message.objects.count() == 5
+        # The follow-ups are messaging's rows like the order's emails, sent by its channel.
+        assert sorted(
+            Message.objects.filter(kind__startswith="followup.").values_list("kind", "state")
+        ) == [("followup.care_check", "sent"), ("followup.review_request", "sent")]
 
         # The care check: links are shown relative to this server.
         care_link = page.locator("#outbox a[href*='/reviews/care/']")

@@ -2,8 +2,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.db.models import F
+from django.test import TestCase
 from django.utils import timezone
 
+from followups import dispatch
 from followups.models import FollowUp
 
 from ..conftest import make_delivered_order
@@ -35,3 +37,10 @@ def states(order) -> dict[str, str]:
 
 def sent_kinds(order) -> list[str]:
     return sorted(FollowUp.objects.filter(order=order, state="sent").values_list("kind", flat=True))
+
+
+def dispatch_and_send(**kwargs) -> dispatch.DispatchResult:
+    """The dispatcher's run as beat starts it: its transaction commits, so messaging's send
+    tasks, queued on commit, run (eager) before this returns."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return dispatch.dispatch(**kwargs)

@@ -9,14 +9,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
-from followups import services
-from followups.dispatch import dispatch
+from followups import dispatch, services
 from followups.models import FollowUp
+from messaging.models import Message
+from messaging.services import sweep
 from support import services as support_services
 
-from .helpers import delivered_to, make_due, states
+from .helpers import delivered_to, dispatch_and_send, make_due, states
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def production_delays(settings):
 def on_day(first, day: float):
     """Run the dispatcher as it runs on `day` after the first delivery; the emails it sent."""
     before = len(mail.outbox)
-    dispatch(now=first.delivered_at + timedelta(days=day, minutes=1))
+    dispatch_and_send(now=first.delivered_at + timedelta(days=day, minutes=1))
     return mail.outbox[before:]
 
 
@@ -128,33 +128,69 @@ def test_when_the_cap_bites_the_review_request_goes_before_a_care_check():
     assert states(second)["care_check"] == "skipped"
 
 
+def questions(n: int, email: str = MEI) -> list[FollowUp]:
+    """`n` "was this solved?" questions to `email`, due now (they never merge)."""
+    rows = []
+    for _ in range(n):
+        ticket = support_services.open_ticket(email=email, name="Mei", topic="other", body="Hi")
+        support_services.resolve_ticket(ticket)
+        rows.append(FollowUp.objects.get(ticket=ticket))
+    make_due(*rows)
+    return rows
+
+
 def test_the_cap_counts_emails_being_sent_by_another_dispatcher():
+    # Three follow-ups to Mei were queued a moment ago and are not sent yet: their send tasks
+    # wait in the broker (no commit callback runs here); one is being sent right now.
+    questions(3)
+    assert dispatch.dispatch().emails == 3
+    queued = Message.objects.filter(recipient=MEI, kind__startswith="followup.")
+    assert set(queued.values_list("state", flat=True)) == {"queued"} and not mail.outbox
+    Message.objects.filter(pk=queued.first().pk).update(state="sending")
     first = delivered_to(MEI)
     second = delivered_to("li@example.com")
-    # Another dispatcher is sending three follow-ups to Mei right now (claimed, not sent).
-    other = [delivered_to(MEI, days_later=-10) for _ in range(3)]
-    FollowUp.objects.filter(order__in=other, kind="care_check").update(
-        state="sending", claimed_at=timezone.now()
-    )
     make_due(FollowUp.objects.filter(order__in=[first, second], kind="care_check"))
-    dispatch()
+    dispatch_and_send()
     assert states(first)["care_check"] == "skipped"
     assert states(second)["care_check"] == "sent"
     assert [m.to for m in mail.outbox] == [["li@example.com"]]
 
 
+def test_an_email_that_failed_frees_its_place_under_the_cap(settings):
+    """Messaging gave up on one email: it was never received, so three more may go."""
+    settings.EMAIL_BACKEND = "tests.followups.failing_backend.FailingBackend"
+    settings.MESSAGING_MAX_ATTEMPTS = 1
+    [failed] = questions(1)
+    dispatch_and_send()
+    failed.refresh_from_db()
+    assert (failed.state, failed.message.state) == ("failed", "failed")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sent = questions(3)
+    assert dispatch_and_send().emails == 3 and len(mail.outbox) == 3
+    [fourth] = questions(1)
+    dispatch_and_send()
+    assert FollowUp.objects.get(pk=fourth.pk).state == "skipped" and len(mail.outbox) == 3
+    assert {row.state for row in FollowUp.objects.filter(pk__in=[r.pk for r in sent])} == {"sent"}
+
+
 def test_a_merged_email_that_fails_is_retried_whole(settings):
+    """Messaging retries the one email that carries both orders' care checks, whole."""
     settings.EMAIL_BACKEND = "tests.followups.failing_backend.FailingBackend"
     first = delivered_to(MEI)
     second = delivered_to(MEI, days_later=1)
-    on_day(first, 2)
+    assert on_day(first, 2) == []
     rows = FollowUp.objects.filter(kind="care_check")
-    assert {(r.state, r.attempts, r.merged_into_id) for r in rows} == {("planned", 1, None)}
-    assert FollowUp.objects.get(order=second, kind="care_check").due_at > timezone.now()
+    [message] = Message.objects.filter(kind="followup.care_check")
+    assert (message.state, message.attempts) == ("queued", 1)
+    assert {(r.state, r.message_id) for r in rows} == {("sending", message.pk)}
+    assert FollowUp.objects.get(order=second, kind="care_check").merged_into.order == first
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    [care] = on_day(first, 3)
+    assert on_day(first, 3) == []  # the dispatcher has nothing to do: messaging has it
+    assert sweep(now=message.next_attempt_at) == 1
+    [care] = mail.outbox
     assert first.number in care.body and second.number in care.body
     assert set(rows.values_list("state", flat=True)) == {"sent"}
+    assert Message.objects.filter(kind__startswith="followup.").count() == 1
 
 
 def test_a_reviewed_order_drops_out_of_the_merged_request():

@@ -5,20 +5,22 @@ from datetime import timedelta
 import pytest
 from django.core import mail, signing
 from django.db import transaction
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from followups import dispatch, figures, links, services
 from followups.models import DispatcherRun, FollowUp, Suppression
 from followups.tasks import dispatch_follow_ups
+from messaging.models import Message
+from messaging.services import sweep
 from orders import services as order_services
 from support.models import Ticket
 
 from ..factories import VariantFactory
 from ..orders.helpers import place
 from ..reviews.helpers import delivered_order, review
-from .helpers import delivered_to, make_due, sent_kinds
+from .helpers import delivered_to, dispatch_and_send, make_due, sent_kinds
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,7 @@ def test_the_schedule_for_one_delivery(settings):
     }
     assert all(r.state == "planned" and r.email == BUYER for r in rows.values())
     # Nothing is due yet.
-    assert dispatch.dispatch().claimed == 0
+    assert dispatch_and_send().claimed == 0
     assert not mail.outbox
 
 
@@ -59,7 +61,7 @@ def test_the_same_review_request_whatever_the_care_check_answer(answer):
     quiet = delivered_to("quiet@example.com")  # never answers
     care = FollowUp.objects.get(order=order, kind="care_check")
     make_due(care)
-    dispatch.dispatch()
+    dispatch_and_send()
     if answer:
         services.answer_care_check(care, answer)
     planned = {
@@ -73,16 +75,16 @@ def test_the_same_review_request_whatever_the_care_check_answer(answer):
         "reminder": timedelta(minutes=14 * 24 * 60),
     }
     # Three weeks later both buyers got the same emails, whatever they answered.
-    dispatch.dispatch(now=timezone.now() + timedelta(days=21))
+    dispatch_and_send(now=timezone.now() + timedelta(days=21))
     assert sent_kinds(order) == sent_kinds(quiet) == ["care_check", "reminder", "review_request"]
 
 
 def test_dispatch_sends_each_due_row_once_with_unsubscribe_headers():
     order = delivered_order()
     make_due(FollowUp.objects.filter(order=order, kind="care_check"))
-    result = dispatch.dispatch()
+    result = dispatch_and_send()
     assert (result.claimed, result.sent, result.emails) == (1, 1, 1)
-    assert dispatch.dispatch().sent == 0
+    assert dispatch_and_send().sent == 0
     [email] = mail.outbox
     assert email.to == [BUYER] and order.number in email.subject
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -98,7 +100,7 @@ def test_dispatch_sends_each_due_row_once_with_unsubscribe_headers():
 def test_review_request_lists_the_lines_and_carries_the_signed_review_link():
     order = delivered_order()
     make_due(FollowUp.objects.filter(order=order, kind="review_request"))
-    dispatch.dispatch()
+    dispatch_and_send()
     [email] = mail.outbox
     for line in order.lines.all():
         assert f"{line.product_name} ({line.size}, {line.colour})" in email.body
@@ -114,28 +116,30 @@ def test_cap_of_three_emails_in_30_days_across_orders_and_tickets(support_user):
     order = delivered_to(BUYER)
     for kind in ("care_check", "review_request", "reminder"):  # each at its own time
         make_due(FollowUp.objects.filter(order=order, kind=kind))
-        assert dispatch.dispatch().emails == 1
+        assert dispatch_and_send().emails == 1
     ticket = support_services.open_ticket(email=BUYER, name="Mei", topic="other", body="Hi")
     support_services.resolve_ticket(ticket, acting_user=support_user)
     question = FollowUp.objects.get(ticket=ticket)
     make_due(question)
-    assert dispatch.dispatch().skipped == 1
+    assert dispatch_and_send().skipped == 1
     question.refresh_from_db()
     assert question.state == "skipped"
     assert question.skip_reason == "3 follow-up emails already sent to this address in 30 days"
     assert len(mail.outbox) == 3
     # 31 days later the window is free again: a new order's care check goes.
-    FollowUp.objects.filter(state="sent").update(sent_at=timezone.now() - timedelta(days=31))
+    month_ago = timezone.now() - timedelta(days=31)
+    FollowUp.objects.filter(state="sent").update(sent_at=month_ago)
+    Message.objects.filter(kind__startswith="followup.").update(sent_at=month_ago)
     later = delivered_to(BUYER)
     make_due(FollowUp.objects.filter(order=later, kind="care_check"))
-    assert dispatch.dispatch().emails == 1 and mail.outbox[-1].to == [BUYER]
+    assert dispatch_and_send().emails == 1 and mail.outbox[-1].to == [BUYER]
 
 
 def test_a_review_stops_the_reminder_and_the_request():
     order = delivered_order()
     review(order.lines.first())
     make_due(FollowUp.objects.filter(order=order))
-    dispatch.dispatch()
+    dispatch_and_send()
     rows = {r.kind: r for r in FollowUp.objects.filter(order=order)}
     assert rows["care_check"].state == "sent"
     assert rows["review_request"].state == rows["reminder"].state == "skipped"
@@ -147,7 +151,7 @@ def test_unsubscribe_and_bounce_stop_the_sequence():
     unsubscribed = delivered_to(BUYER)
     services.suppress("BUYER@example.com", Suppression.Reason.UNSUBSCRIBE)
     make_due(FollowUp.objects.filter(order=unsubscribed))
-    dispatch.dispatch()
+    dispatch_and_send()
     assert sent_kinds(unsubscribed) == []
     assert set(
         FollowUp.objects.filter(order=unsubscribed).values_list("skip_reason", flat=True)
@@ -156,7 +160,7 @@ def test_unsubscribe_and_bounce_stop_the_sequence():
     assert services.record_bounce("gone@example.com") is True
     assert services.record_bounce("GONE@example.com") is False  # one row per address
     make_due(FollowUp.objects.filter(order=bounced))
-    dispatch.dispatch()
+    dispatch_and_send()
     assert sent_kinds(bounced) == [] and not mail.outbox
     assert set(FollowUp.objects.filter(order=bounced).values_list("skip_reason", flat=True)) == {
         "address bounced"
@@ -237,51 +241,74 @@ def test_unsubscribe_page_one_click_and_bad_tokens(client):
     assert Suppression.objects.count() == 1
 
 
-def test_a_send_that_raises_is_retried_with_backoff_then_failed(settings):
+def test_a_send_that_raises_is_retried_by_messaging_then_failed_and_retried_by_the_owner(
+    settings,
+):
     settings.EMAIL_BACKEND = "tests.followups.failing_backend.FailingBackend"
-    settings.FOLLOWUP_MAX_ATTEMPTS = 3
+    settings.MESSAGING_MAX_ATTEMPTS = 3
     order = delivered_order()
     row = FollowUp.objects.get(order=order, kind="care_check")
     make_due(row)
-    for attempt in (1, 2):
-        result = dispatch.dispatch()
-        row.refresh_from_db()
-        assert (result.retried, row.state, row.attempts) == (1, "planned", attempt)
-        assert "SMTP is down" in row.last_error and row.due_at > timezone.now()
-        make_due(row)
-    result = dispatch.dispatch()
+    assert dispatch_and_send().sent == 1
     row.refresh_from_db()
-    assert (result.failed, row.state, row.attempts) == (1, "failed", 3)
-    assert dispatch.dispatch().claimed == 0  # not repeated forever
+    message = row.message
+    assert (row.state, message.state, message.attempts) == ("sending", "queued", 1)
+    assert message.last_error == "ConnectionRefusedError: SMTP is down"
+    assert dispatch_and_send().claimed == 0  # the dispatcher does not send it again: messaging does
+    for attempt in (2, 3):
+        message.refresh_from_db()
+        assert sweep(now=message.next_attempt_at) == 0
+        assert Message.objects.get(pk=message.pk).attempts == attempt
+    message.refresh_from_db()
+    row.refresh_from_db()
+    assert (message.state, message.attempts) == ("failed", 3)
+    assert (row.state, row.attempts, row.last_error) == ("failed", 3, message.last_error)
+    assert dispatch_and_send().claimed == 0  # not repeated forever
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     dispatch.retry_failed(row)
-    assert dispatch.dispatch().sent == 1
+    assert dispatch_and_send().sent == 1
+    row.refresh_from_db()
+    assert row.state == "sent" and row.message.key == f"followup:{row.pk}:after:{message.pk}"
+    [email] = mail.outbox
+    assert order.number in email.subject
+    message.refresh_from_db()
+    assert message.state == "failed"  # the failed attempt stays on record
     with pytest.raises(dispatch.FollowUpError):
         dispatch.retry_failed(row)  # only a failed row
 
 
-def test_stuck_sending_rows_are_released_and_recent_ones_are_not():
-    order = delivered_order()
-    hour_ago = timezone.now() - timedelta(hours=1)
-    FollowUp.objects.filter(order=order, kind="care_check").update(
-        state="sending", due_at=hour_ago, claimed_at=hour_ago
+def test_rows_whose_outcome_signal_was_lost_catch_up_and_others_keep_sending():
+    """A worker died between messaging's write and ours: the next run copies the outcome."""
+    order, other = delivered_order(), delivered_to("li@example.com")
+    make_due(FollowUp.objects.filter(order=order).exclude(kind="reminder"))
+    make_due(FollowUp.objects.filter(order=other, kind="care_check"))
+    assert dispatch.dispatch().emails == 3  # queued; no send task runs here
+    rows = {r.kind: r for r in FollowUp.objects.filter(order=order)}
+    sent_at = timezone.now()
+    Message.objects.filter(pk=rows["care_check"].message_id).update(
+        state="sent", attempts=1, sent_at=sent_at
     )
-    FollowUp.objects.filter(order=order, kind="review_request").update(
-        state="sending", due_at=hour_ago, claimed_at=timezone.now()
+    Message.objects.filter(pk=rows["review_request"].message_id).update(
+        state="failed", attempts=5, last_error="ConnectionRefusedError: SMTP is down"
     )
-    assert dispatch.dispatch().sent == 1
+    assert dispatch.dispatch().claimed == 0
     assert dict(FollowUp.objects.filter(order=order).values_list("kind", "state")) == {
         "care_check": "sent",
-        "review_request": "sending",  # its dispatcher may still be sending it
+        "review_request": "failed",
         "reminder": "planned",
     }
+    rows = {r.kind: r for r in FollowUp.objects.filter(order=order)}
+    assert rows["care_check"].sent_at == sent_at
+    assert rows["review_request"].last_error == "ConnectionRefusedError: SMTP is down"
+    # Still queued in messaging: still sending.
+    assert FollowUp.objects.get(order=other, kind="care_check").state == "sending"
 
 
 def test_funnel_figures_on_known_numbers():
     orders = [delivered_to(f"b{n}@example.com") for n in range(4)]
     make_due(FollowUp.objects.filter(kind="care_check"))
     make_due(FollowUp.objects.filter(kind="review_request", order__in=orders[:3]))
-    dispatch.dispatch()
+    dispatch_and_send()
     rows = list(FollowUp.objects.filter(kind="care_check").order_by("order_id"))
     services.answer_care_check(rows[0], "all_good")
     services.answer_care_check(rows[1], "problem")
@@ -299,10 +326,10 @@ def test_funnel_figures_on_known_numbers():
 
 def test_owner_sees_follow_ups_on_the_order_and_the_health_panel(owner_client, settings):
     settings.EMAIL_BACKEND = "tests.followups.failing_backend.FailingBackend"
-    settings.FOLLOWUP_MAX_ATTEMPTS = 1
+    settings.MESSAGING_MAX_ATTEMPTS = 1
     order = delivered_order()
     make_due(FollowUp.objects.filter(order=order, kind="care_check"))
-    dispatch.dispatch()
+    dispatch_and_send()
     page = owner_client.get(order.get_manage_url()).content.decode()
     assert 'id="follow-ups"' in page
     assert all(text in page for text in ("Care check", "Review request", "Failed"))
@@ -324,7 +351,7 @@ def test_the_manage_menu_links_the_follow_ups_page(owner_client):
 
 def test_healthz_reports_the_dispatcher(client):
     assert client.get("/healthz").json()["dispatcher_last_run"] is None
-    dispatch.dispatch()
+    dispatch_and_send()
     run = DispatcherRun.objects.get()
     assert client.get("/healthz").json()["dispatcher_last_run"] == run.started_at.isoformat()
 
@@ -337,7 +364,8 @@ def test_beat_run_fans_out_only_for_a_backlog(settings, orders, dispatchers):
         delivered_to(f"buyer{i}@example.com")
     make_due(FollowUp.objects.all())
     mail.outbox.clear()
-    dispatch_follow_ups.delay()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        dispatch_follow_ups.delay()
     # 6 due rows fit one batch: beat's dispatcher alone. 9 rows are a backlog: it queues two
     # more (eager Celery runs them at once), which do not fan out again.
     assert DispatcherRun.objects.count() == dispatchers
@@ -376,7 +404,7 @@ def test_the_providers_bounce_or_complaint_stops_the_follow_ups(
     assert response.status_code == 200
     assert list(Suppression.objects.values_list("email", "reason")) == [("mei@example.com", reason)]
     make_due(FollowUp.objects.filter(order=order))
-    dispatch.dispatch()
+    dispatch_and_send()
     assert sent_kinds(order) == [] and not mail.outbox
 
 
@@ -393,7 +421,7 @@ def test_was_this_solved_is_asked_only_while_support_still_waits_for_the_answer(
     elif then == "reopened":
         support_services.reopen_ticket(ticket)
     make_due(FollowUp.objects.filter(ticket=ticket))
-    dispatch.dispatch()
+    dispatch_and_send()
     row = FollowUp.objects.get(ticket=ticket)
     if then == "nothing":
         assert (

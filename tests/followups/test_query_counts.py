@@ -6,10 +6,10 @@ from itertools import count
 import pytest
 from django.urls import reverse
 
-from followups import dispatch, links
+from followups import links
 from followups.models import FollowUp
 
-from .helpers import delivered_to, make_due
+from .helpers import delivered_to, dispatch_and_send, make_due
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +24,13 @@ def _profile(shop_profile):
 def failed_follow_ups(n: int, settings) -> None:
     """n more delivered orders whose care check failed, and n whose care check went."""
     settings.EMAIL_BACKEND = "tests.followups.failing_backend.FailingBackend"
-    settings.FOLLOWUP_MAX_ATTEMPTS = 1
+    settings.MESSAGING_MAX_ATTEMPTS = 1
     orders = [delivered_to(f"f{next(SERIAL)}@example.com") for _ in range(2 * n)]
     make_due(FollowUp.objects.filter(order__in=orders[:n], kind="care_check"))
-    dispatch.dispatch()
+    dispatch_and_send()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     make_due(FollowUp.objects.filter(order__in=orders[n:], kind="care_check"))
-    dispatch.dispatch()
+    dispatch_and_send()
 
 
 def test_the_owners_follow_ups_page(owner_client, settings, pin_queries):

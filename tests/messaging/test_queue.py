@@ -1,5 +1,6 @@
 """Queue in the caller's transaction, send after commit, retry with backoff, sweep what was lost."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -11,12 +12,28 @@ from messaging import services
 from messaging.channels import Channel, Undeliverable
 from messaging.models import Message
 from messaging.services import queue_message, send_message, sweep
+from messaging.signals import message_failed
 
 pytestmark = pytest.mark.django_db
 
 
 def queue(rendered, key="k1", to="mei@example.com", **kwargs):
     return queue_message(rendered, to=to, kind="test.note", key=key, **kwargs)
+
+
+@contextmanager
+def catch(signal):
+    """The messages `signal` told about while the block ran."""
+    told = []
+
+    def receiver(sender, message, **kwargs):
+        told.append(message)
+
+    signal.connect(receiver, sender=Message, dispatch_uid="tests.catch")
+    try:
+        yield told
+    finally:
+        signal.disconnect(dispatch_uid="tests.catch", sender=Message)
 
 
 def test_the_same_key_queued_twice_is_one_row_and_one_email(
@@ -52,8 +69,9 @@ def test_a_failing_backend_retries_with_backoff_then_fails_with_the_error(
     settings.EMAIL_BACKEND = "tests.messaging.conftest.FailingBackend"
     settings.MESSAGING_MAX_ATTEMPTS = 3
     settings.MESSAGING_RETRY_SECONDS = 60
-    with django_capture_on_commit_callbacks(execute=True):
+    with catch(message_failed) as failed, django_capture_on_commit_callbacks(execute=True):
         message = queue(note())
+    assert failed == []  # a retry is not a failure
     message.refresh_from_db()
     assert (message.state, message.attempts) == ("queued", 1)
     assert message.last_error == "ConnectionRefusedError: SMTP is down"
@@ -69,9 +87,18 @@ def test_a_failing_backend_retries_with_backoff_then_fails_with_the_error(
     message.refresh_from_db()
     assert message.attempts == 2 and message.next_attempt_at == first_retry + timedelta(seconds=120)
 
-    assert sweep(now=message.next_attempt_at) == 0  # the third and last attempt fails too
+    with catch(message_failed) as failed:
+        assert sweep(now=message.next_attempt_at) == 0  # the third and last attempt fails too
     message.refresh_from_db()
     assert (message.state, message.attempts) == ("failed", 3)
+    # The apps above hear it once, with the row as it is now.
+    [told] = failed
+    assert (told.pk, told.state, told.attempts, told.last_error) == (
+        message.pk,
+        "failed",
+        3,
+        "ConnectionRefusedError: SMTP is down",
+    )
     assert message.last_error == "ConnectionRefusedError: SMTP is down"
     assert sweep(now=message.next_attempt_at + timedelta(days=1)) == 0  # failed stays failed
     assert not mail.outbox
@@ -106,8 +133,9 @@ def test_the_sweep_takes_back_a_row_a_dead_worker_left_sending(note, settings):
 
 def test_a_refused_address_fails_at_once(note, settings, django_capture_on_commit_callbacks):
     settings.MESSAGING_CHANNELS = {**settings.MESSAGING_CHANNELS, "test": f"{__name__}.Refusing"}
-    with django_capture_on_commit_callbacks(execute=True):
+    with catch(message_failed) as failed, django_capture_on_commit_callbacks(execute=True):
         message = queue(note(), channel="test")
+    assert [m.pk for m in failed] == [message.pk]
     message.refresh_from_db()
     assert (message.state, message.attempts, message.last_error) == (
         "failed",

@@ -7,13 +7,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from followups.dispatch import dispatch
 from followups.models import FollowUp
 from support import services
 from support.models import CannedReply, SatisfactionAnswer, Ticket, TicketMessage
 from support.selectors import inbox
 
 from ..factories import VariantFactory, image_upload
+from ..followups.helpers import dispatch_and_send as dispatch  # its emails sent on commit
 from ..orders.helpers import place
 
 pytestmark = pytest.mark.django_db
