@@ -380,8 +380,6 @@ FOLLOWUP_CAP_DAYS = 30
 # Follow-ups of one address due within this many minutes of each other go as one email (one
 # care check for the orders delivered that week), so the cap never starves a review request.
 FOLLOWUP_MERGE_MINUTES = int(os.environ.get("FOLLOWUP_MERGE_MINUTES", str(7 * 24 * 60)))
-FOLLOWUP_MAX_ATTEMPTS = 5
-FOLLOWUP_RETRY_MINUTES = 5  # doubled after each failed attempt
 FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))
 # Dispatchers beat's run starts when more than a batch is due: one per worker process (the
 # Procfile's worker runs 2), so a backlog after an outage is sent by every core.
