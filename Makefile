@@ -1,5 +1,5 @@
 .PHONY: demo test lint check bench
-demo:  ## the site with demo data, a worker and beat, on SQLite and a file broker
+demo:  ## the site with demo data, a worker and beat, on SQLite and a file broker (or DATABASE_URL / REDIS_URL when set)
 	scripts/demo
 test:  ## install what the tests need and run the whole suite
 	scripts/test

@@ -92,7 +92,7 @@ start_server() {  # extra environment as NAME=VALUE arguments
     env "$@" "$GUNICORN" "$APP" --chdir "$ROOT" --pythonpath "$PYTHONPATH_EXTRA" \
         --bind "127.0.0.1:$PORT" \
         --workers "$WORKERS" --worker-class "$WORKER_CLASS" --threads "$THREADS" \
-        --log-level warning >>"$RUN_DIR/gunicorn.log" 2>&1 &
+        --log-level warning --no-control-socket >>"$RUN_DIR/gunicorn.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do
         if curl -sf -o /dev/null "$BASE/static/bench/ceiling.html"; then

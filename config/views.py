@@ -1,29 +1,84 @@
+import threading
+import time
+
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 
 from followups.models import DispatcherRun
 
+# /healthz answers within this many seconds, whatever is down: a check still waiting then is
+# reported as "timeout". The database gets its own bound below (its pool's wait).
+DEADLINE_SECONDS = 1.8
+DATABASE_WAIT_SECONDS = 1.0
 
-def healthz(request):
-    """JSON: can we reach the database and the broker; when the follow-up dispatcher last ran."""
+
+def _error(error: BaseException) -> str:
+    return f"error: {error.__class__.__name__}"
+
+
+def _check_cache(backend) -> str:
+    ping = getattr(backend, "ping", None)
+    if ping is not None:
+        ping()  # Redis (config.cache): asked directly, whatever its breaker says
+    else:
+        backend.get("healthz:probe")  # a local cache (demo, tests) is always there
+    return "ok"
+
+
+def _check_broker() -> str:
     from config.celery import app
 
-    status = {"database": "ok", "broker": "ok", "dispatcher_last_run": None}
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=0, timeout=DEADLINE_SECONDS / 2)
+    return "ok"
+
+
+def _in_thread(check, *args) -> tuple[threading.Thread, dict]:
+    outcome = {"state": "timeout"}
+
+    def run():
+        try:
+            outcome["state"] = check(*args)
+        except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
+            outcome["state"] = _error(error)
+
+    thread = threading.Thread(target=run, daemon=True, name=f"healthz-{check.__name__}")
+    thread.start()
+    return thread, outcome
+
+
+def _check_database(status: dict) -> None:
+    # In the request's thread (its connection, its transaction in tests). With a pool (the
+    # psycopg pool on PostgreSQL), a database that is down would hold the request for the
+    # pool's whole timeout: wait for a connection for a bounded time first.
+    pool = getattr(connection, "pool", None) if connection.connection is None else None
+    if pool is not None:
+        pool.open()  # as Django does before its first connection; a no-op once open
+        pool.putconn(pool.getconn(timeout=DATABASE_WAIT_SECONDS))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    last = DispatcherRun.objects.order_by("-started_at").values_list("started_at", flat=True)
+    last = last.first()
+    status["dispatcher_last_run"] = last.isoformat() if last else None
+
+
+def healthz(request):
+    """JSON: is each dependency reachable (database, cache, broker), and when the follow-up
+    dispatcher last ran. 200 when all answer, 503 when one does not; within 2 s either way:
+    the cache and the broker are asked in threads of their own, each with short timeouts."""
+    began = time.monotonic()
+    checks = {
+        "cache": _in_thread(_check_cache, caches["default"]),
+        "broker": _in_thread(_check_broker),
+    }
+    status = {"database": "ok", "cache": "ok", "broker": "ok", "dispatcher_last_run": None}
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        last = (
-            DispatcherRun.objects.order_by("-started_at")
-            .values_list("started_at", flat=True)
-            .first()
-        )
-        status["dispatcher_last_run"] = last.isoformat() if last else None
+        _check_database(status)
     except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
-        status["database"] = f"error: {error.__class__.__name__}"
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as error:  # noqa: BLE001
-        status["broker"] = f"error: {error.__class__.__name__}"
-    healthy = status["database"] == "ok" and status["broker"] == "ok"
+        status["database"] = _error(error)
+    for name, (thread, outcome) in checks.items():
+        thread.join(max(0.0, DEADLINE_SECONDS - (time.monotonic() - began)))
+        status[name] = outcome["state"]
+    healthy = all(status[name] == "ok" for name in ("database", "cache", "broker"))
     return JsonResponse(status, status=200 if healthy else 503)

@@ -2,6 +2,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from config.celery import publish
+
 from .dispatch import dispatch
 from .models import FollowUp
 
@@ -22,7 +24,8 @@ def dispatch_follow_ups(fan_out: bool = True) -> dict:
         ).order_by("due_at")[settings.FOLLOWUP_BATCH : settings.FOLLOWUP_BATCH + 1]
         if backlog.exists():
             for _ in range(settings.FOLLOWUP_DISPATCHERS - 1):
-                dispatch_follow_ups.delay(fan_out=False)
+                # A broker that cannot take it leaves the backlog to this run and the next.
+                publish(dispatch_follow_ups, fan_out=False)
     result = dispatch()
     return {
         "claimed": result.claimed,

@@ -175,7 +175,7 @@ def place_order(
         return existing
     _queue_email(order, "placed")
     if stock_shows:
-        transaction.on_commit(bump_catalogue_version)
+        transaction.on_commit(bump_catalogue_version, robust=True)
     return order
 
 
@@ -296,7 +296,7 @@ def cancel_order(order: Order, *, reason: str, acting_user=None) -> Order:
     _event(order, OrderEvent.Kind.CANCELLED, actor=acting_user, note=order.cancel_reason)
     _queue_email(order, "cancelled")
     if stock_change_is_visible(restored):
-        transaction.on_commit(bump_catalogue_version)
+        transaction.on_commit(bump_catalogue_version, robust=True)
     return order
 
 

@@ -2,12 +2,14 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from config.celery import RETRY_ON_DATABASE_ERRORS
+
 from .emails import queue_order_email
 from .models import Order
 from .services import assume_delivered
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
 def send_order_email(order_id: int, kind: str) -> str:
     """For tasks queued before messaging took over (one release): queue it there, once.
 

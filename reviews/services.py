@@ -120,7 +120,7 @@ def _move_photo_files(photos: Iterable[ReviewPhoto], *, to_private: bool) -> Non
         for name in moved:
             source.delete(name)
 
-    transaction.on_commit(delete_sources)
+    transaction.on_commit(delete_sources, robust=True)
 
 
 # ------------------------------------------------------------------------- writing
@@ -266,7 +266,7 @@ def reply_to_review(review: Review, *, body: str, acting_user) -> ReviewReply:
     reply, _created = ReviewReply.objects.update_or_create(
         review=review, defaults={"body": body, "author": acting_user}
     )
-    transaction.on_commit(bump_catalogue_version)
+    transaction.on_commit(bump_catalogue_version, robust=True)
     return reply
 
 
@@ -279,5 +279,5 @@ def vote_helpful(review: Review, *, voter: str) -> int:
     except IntegrityError:
         raise ReviewError(_("You already marked this review helpful."))
     Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
-    transaction.on_commit(bump_catalogue_version)
+    transaction.on_commit(bump_catalogue_version, robust=True)
     return Review.objects.values_list("helpful_count", flat=True).get(pk=review.pk)

@@ -54,7 +54,7 @@ def apply_delta(
     ReviewSummary.objects.filter(product_id=product_id).update(**changes)
     _sync_product(ReviewSummary.objects.get(product_id=product_id))
     # Cached product and catalogue pages show these figures.
-    transaction.on_commit(bump_catalogue_version)
+    transaction.on_commit(bump_catalogue_version, robust=True)
 
 
 def recompute_all(product_ids=None) -> int:

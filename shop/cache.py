@@ -4,7 +4,14 @@ Cached catalogue fragments carry the version in their key; any change to product
 images, categories or the shop profile bumps it, so stale fragments are never read again.
 """
 
+import logging
+import threading
+
 from django.core.cache import cache
+
+from config.cache import CacheUnavailable, raise_cache_errors
+
+log = logging.getLogger(__name__)
 
 VERSION_KEY = "catalogue:version"
 
@@ -15,7 +22,15 @@ VERSION_KEY = "catalogue:version"
 FEW_LEFT = 5
 
 
+# A bump the cache could not take (Redis down): made by this process's next cache call that
+# reaches it, so that pages cached before the outage are not served after it. Fragments also
+# expire after CATALOGUE_CACHE_SECONDS, whichever comes first.
+_missed_bump = threading.Event()
+
+
 def catalogue_version() -> int:
+    if _missed_bump.is_set():
+        bump_catalogue_version()
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
@@ -24,10 +39,20 @@ def catalogue_version() -> int:
 
 
 def bump_catalogue_version() -> None:
+    """Make every cached catalogue fragment stale. Never raises: called after commit, a change
+    that was saved must not turn into an error page because the cache is away."""
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+        with raise_cache_errors():
+            try:
+                cache.incr(VERSION_KEY)
+            except ValueError:
+                cache.set(VERSION_KEY, 2, timeout=None)
+    except CacheUnavailable as error:
+        if not _missed_bump.is_set():
+            log.warning("catalogue version not bumped (%s): will be when the cache answers", error)
+        _missed_bump.set()
+    else:
+        _missed_bump.clear()
 
 
 def stock_change_is_visible(changes: dict[int, int]) -> bool:

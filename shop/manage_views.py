@@ -4,7 +4,6 @@ import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import owner_required, role_required
+from config.celery import publish_on_commit
 from config.inputs import safe_next
 
 from . import services
@@ -289,7 +289,7 @@ def product_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = ImportJob.objects.create(file=form.cleaned_data["file"], created_by=request.user)
-        transaction.on_commit(lambda: import_products.delay(job.pk))
+        publish_on_commit(import_products, job.pk)  # a lost task: shop.tasks.sweep_imports
         return redirect("shop_manage:import_status", pk=job.pk)
     jobs = ImportJob.objects.order_by("-created_at")[:10]
     return render(

@@ -133,7 +133,7 @@ def delete_image(image: ProductImage) -> None:
         for name in names:
             storage.delete(name)
 
-    transaction.on_commit(delete_files)
+    transaction.on_commit(delete_files, robust=True)
 
 
 def _copy_file(field_file) -> str:
@@ -223,7 +223,7 @@ def adjust_stock(variant: Variant, delta: int, *, reason: str, acting_user=None)
         reason=reason,
         acting_user=acting_user,
     )
-    transaction.on_commit(bump_catalogue_version)
+    transaction.on_commit(bump_catalogue_version, robust=True)
     return variant
 
 

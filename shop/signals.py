@@ -13,4 +13,4 @@ from .models import Category, Product, ProductImage, ShopProfile, Variant
 @receiver([post_save, post_delete], sender=ShopProfile)
 def catalogue_changed(sender, **kwargs) -> None:
     # After commit, so a reader never caches the old rows under the new version.
-    transaction.on_commit(bump_catalogue_version)
+    transaction.on_commit(bump_catalogue_version, robust=True)

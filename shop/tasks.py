@@ -1,10 +1,13 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+
+from config.celery import publish
 
 from .csv_io import apply_import, parse_import
 from .models import ImportJob
@@ -22,17 +25,30 @@ UNEXPECTED = gettext_noop(
 )
 
 
+# A job still waiting this long after its upload lost its task (the broker was down when the
+# upload committed): the sweep queues it again.
+SWEEP_GRACE = timedelta(minutes=2)
+
+
 @shared_task(acks_late=True)
-def import_products(job_id: int) -> str:
+def import_products(job_id: int, swept: bool = False) -> str:
     """Run a CSV import: check every row, then apply all of them or none.
 
-    Safe to run twice: a finished job is left alone, and a job cut off mid-way starts again
-    (the apply step is one transaction, so a cut leaves nothing half-applied). Whatever goes
-    wrong, the job ends failed with a reason the owner reads, never "applying" for ever.
+    Safe to run twice: a finished job is left alone, a waiting job is taken by one task only
+    (a conditional update), and a job cut off mid-way starts again (the apply step is one
+    transaction, so a cut leaves nothing half-applied). The sweep's copy (`swept`) only takes
+    a waiting job. Whatever goes wrong, the job ends failed with a reason the owner reads,
+    never "applying" for ever.
     """
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return "skipped"
+    if job.status == ImportJob.Status.PENDING or swept:
+        taken = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
+            status=ImportJob.Status.VALIDATING
+        )
+        if not taken:
+            return "skipped"  # another task took it first
     try:
         return _run(job)
     except SoftTimeLimitExceeded:
@@ -44,6 +60,15 @@ def import_products(job_id: int) -> str:
         logger.exception("Import %s failed", job.pk)
         _fail(job, UNEXPECTED)
     return "failed"
+
+
+@shared_task
+def sweep_imports() -> int:
+    """Periodic (beat, every minute): queue again the imports whose task was lost."""
+    waiting = ImportJob.objects.filter(
+        status=ImportJob.Status.PENDING, created_at__lte=timezone.now() - SWEEP_GRACE
+    ).values_list("pk", flat=True)
+    return sum(publish(import_products, pk, swept=True) for pk in waiting)
 
 
 def _fail(job: ImportJob, reason: str) -> None:

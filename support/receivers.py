@@ -10,4 +10,4 @@ from .selectors import bump_inbox_version
 @receiver([post_save, post_delete], sender=SatisfactionAnswer)
 def inbox_changed(sender, **kwargs) -> None:
     # After commit, so that nobody caches the old figures under the new version.
-    transaction.on_commit(bump_inbox_version)
+    transaction.on_commit(bump_inbox_version, robust=True)

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,58 @@ def test_celery_is_configured_for_reliability():
             settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
             > settings.CELERY_TASK_TIME_LIMIT
         )
+
+
+def production_settings(**env) -> dict:
+    """Some of the production settings as JSON, loaded in a fresh process with `env`."""
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({'CACHES': s.CACHES, 'BROKER': s.CELERY_BROKER_TRANSPORT_OPTIONS, "
+        "'RETRY': s.CELERY_TASK_PUBLISH_RETRY_POLICY, 'FAIL_OPEN': s.RATELIMIT_FAIL_OPEN}))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="k" * 60, **env
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_every_redis_client_waits_a_bounded_time_and_the_cache_degrades():
+    loaded = production_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    cache = loaded["CACHES"]["default"]
+    assert cache["BACKEND"] == "config.cache.ResilientRedisCache"
+    for options in (cache["OPTIONS"], loaded["BROKER"]):
+        assert 0 < options["socket_connect_timeout"] <= 0.5
+        assert 0 < options["socket_timeout"] <= 0.5
+    assert loaded["BROKER"]["visibility_timeout"] == 3600
+    assert loaded["RETRY"]["max_retries"] <= 1 and loaded["RETRY"]["interval_max"] <= 0.2
+    assert loaded["FAIL_OPEN"] is True  # rate limits let buyers through while Redis is down
+
+
+def test_gunicorn_servers_on_one_machine_do_not_share_a_control_socket():
+    web = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    assert "--no-control-socket" in web
+    for script in ("bench/run_catalogue.sh", "bench/checkout/run.sh", "bench/redis_faults/run.sh"):
+        assert "--no-control-socket" in (ROOT / script).read_text(), script
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    usage = subprocess.run(  # noqa: S603 - the gunicorn installed beside this Python
+        [gunicorn, "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "--no-control-socket" in usage  # the option this gunicorn knows
+
+
+def test_the_demo_runs_on_postgresql_and_redis_when_they_are_set():
+    script = (ROOT / "scripts" / "demo").read_text()
+    assert "unset DATABASE_URL" not in script and "unset REDIS_URL" not in script
+    assert "REDIS_URL" in script and "DATABASE_URL" in script

@@ -60,15 +60,17 @@ class CheckoutFailed(Exception):
 class Browser:
     """One visitor: a cookie jar and a request helper (new connection per request)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, headers: dict[str, str] | None = None):
         parsed = urllib.parse.urlsplit(base)
         self.host, self.port = parsed.hostname, parsed.port or 80
         self.cookies: dict[str, str] = {}
+        self.headers = headers or {}  # sent with every request (X-Forwarded-For, say)
 
     def request(self, method: str, path: str, form: dict | None = None):
         headers = {
             "Host": f"{self.host}:{self.port}",
             "Referer": f"http://{self.host}:{self.port}/",
+            **self.headers,
         }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())

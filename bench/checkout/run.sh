@@ -56,7 +56,7 @@ trap stop_all EXIT INT TERM
 start_server() {  # workers
     env DB_POOL_MAX=2 "$ROOT/.venv/bin/gunicorn" config.wsgi --chdir "$ROOT" \
         --bind "127.0.0.1:$PORT" --workers "$1" --worker-class sync \
-        --log-level warning >>"$RUN_DIR/gunicorn.log" 2>&1 &
+        --log-level warning --no-control-socket >>"$RUN_DIR/gunicorn.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do
         curl -sf -o /dev/null "$BASE/healthz" && return 0
