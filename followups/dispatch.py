@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from messaging import models as messaging
+from messaging.errors import describe
 from reviews.models import Review
 from shop.models import ShopProfile
 from support.selectors import satisfaction_questions_open
@@ -234,7 +235,7 @@ def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
             FollowUp.objects.filter(pk__in=pks).update(
                 state=State.FAILED,
                 attempts=1,
-                last_error=f"{error.__class__.__name__}: {error}"[:500],
+                last_error=describe(error, limit=500),
                 merged_into=None,
             )
             result.failed += len(pks)
@@ -288,23 +289,82 @@ def dispatch_batch(batch: int | None = None, *, now=None) -> DispatchResult:
     return _claim(batch or settings.FOLLOWUP_BATCH, now or timezone.now())
 
 
-def dispatch(*, batch: int | None = None, max_batches: int = 1000, now=None) -> DispatchResult:
-    """Queue everything due, batch by batch, and record the run for the health panel."""
-    run = DispatcherRun.objects.create(started_at=timezone.now())
-    catch_up()
-    total = DispatchResult()
-    for _batch in range(max_batches):
-        result = dispatch_batch(batch, now=now)
-        total.add(result)
-        if result.claimed < (batch or settings.FOLLOWUP_BATCH):
-            break
+# A run is alive while its dispatcher holds this PostgreSQL session lock (the class key, the
+# run's id): a dispatcher killed, or cut off from its database, loses it with its connection.
+RUN_LOCK_CLASS = 0x46555052
+# Elsewhere (SQLite: tests, one machine) a run unfinished after tasks.dispatch_follow_ups' hard
+# time limit is dead.
+RUN_TIME_LIMIT = timedelta(minutes=10)
+
+
+def _run_lock(function: str, run_pk: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [RUN_LOCK_CLASS, run_pk % 2**31])
+        return cursor.fetchone()[0] is not False
+
+
+def _start_run() -> DispatcherRun:
+    """A new run, alive from the moment other dispatchers can see it."""
+    with transaction.atomic():
+        run = DispatcherRun.objects.create(started_at=timezone.now())
+        if connection.vendor == "postgresql":
+            _run_lock("pg_advisory_lock", run.pk)
+    return run
+
+
+def _end_run(run: DispatcherRun, *, interrupted: bool) -> None:
     DispatcherRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(),
-        claimed=total.claimed,
-        sent=total.sent,
-        skipped=total.skipped,
-        failed=total.failed,
+        finished_at=timezone.now(), interrupted=interrupted
     )
+    if connection.vendor == "postgresql":
+        try:
+            _run_lock("pg_advisory_unlock", run.pk)
+        except DatabaseError:
+            connection.close()  # the lock goes with the connection, not back into the pool
+
+
+def close_dead_runs() -> int:
+    """Runs whose dispatcher died (killed, or its database restarted) are finished, marked
+    interrupted, for the health panel; what they had claimed went back to "planned" when their
+    transaction died, and the next run sends it. Returns how many were closed."""
+    unfinished = DispatcherRun.objects.filter(finished_at__isnull=True)
+    if connection.vendor != "postgresql":
+        dead = list(unfinished.filter(started_at__lt=timezone.now() - RUN_TIME_LIMIT))
+    else:
+        dead = []
+        for run in unfinished:
+            if _run_lock("pg_try_advisory_lock", run.pk):  # nobody holds it: the run is dead
+                dead.append(run)
+                _run_lock("pg_advisory_unlock", run.pk)
+    return DispatcherRun.objects.filter(pk__in=[run.pk for run in dead]).update(
+        finished_at=timezone.now(), interrupted=True
+    )
+
+
+def dispatch(*, batch: int | None = None, max_batches: int = 1000, now=None) -> DispatchResult:
+    """Queue everything due, batch by batch, and record the run for the health panel: its
+    figures after each batch (each is a transaction of its own), so a run that is killed shows
+    what it did, and the next run closes it."""
+    close_dead_runs()
+    run = _start_run()
+    interrupted = True
+    try:
+        catch_up()
+        total = DispatchResult()
+        for _batch in range(max_batches):
+            result = dispatch_batch(batch, now=now)
+            total.add(result)
+            DispatcherRun.objects.filter(pk=run.pk).update(
+                claimed=F("claimed") + result.claimed,
+                sent=F("sent") + result.sent,
+                skipped=F("skipped") + result.skipped,
+                failed=F("failed") + result.failed,
+            )
+            if result.claimed < (batch or settings.FOLLOWUP_BATCH):
+                break
+        interrupted = False
+    finally:
+        _end_run(run, interrupted=interrupted)
     # Keep the table small: the panel shows the latest runs only.
     old = DispatcherRun.objects.order_by("-started_at").values_list("pk", flat=True)[200:201]
     if old:

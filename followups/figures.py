@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messaging.selectors import channel_health
 from orders.models import Order, OrderLine
 
 from .models import DispatcherRun, FollowUp
@@ -67,9 +68,12 @@ def funnel() -> dict:
 
 
 def health(now=None) -> dict:
+    """The dispatcher's last run, what is due and not sent, what failed, and how the mail
+    server answered the latest attempts (messaging's, every kind: it refuses them all alike)."""
     now = now or timezone.now()
     return {
         "last_run": DispatcherRun.objects.order_by("-started_at").first(),
+        "mail": channel_health("email"),
         "due_unsent": FollowUp.objects.filter(
             state__in=[State.PLANNED, State.SENDING], due_at__lte=now
         ).count(),

@@ -1,7 +1,5 @@
 """The owner's follow-ups: the funnel, the engine's health, failed rows and their retry."""
 
-import re
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -9,19 +7,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
+from messaging import errors as messaging_errors
 
 from . import dispatch, figures
 from .errors import FollowUpError
 from .models import FollowUp
 
-# A mail server's or provider's error may quote the message it refused, links included; the
-# owner reads the error, never the buyer's links in it (review, answer, unsubscribe).
-_LINK_OR_TOKEN = re.compile(r"https?://\S+|[\w\-:.]{32,}")
-
 
 def without_links(rows: list[FollowUp]) -> list[FollowUp]:
+    """The owner reads each error, never the buyer's links in it (messaging.errors); rows
+    recorded before messaging cleaned its errors are cleaned here."""
     for row in rows:
-        row.last_error = _LINK_OR_TOKEN.sub("[…]", row.last_error)
+        row.last_error = messaging_errors.without_links(row.last_error)
     return rows
 
 

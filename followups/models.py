@@ -121,7 +121,8 @@ class Suppression(models.Model):
 
 
 class DispatcherRun(models.Model):
-    """The last dispatcher runs, for the owner's health panel and /healthz."""
+    """The last dispatcher runs, for the owner's health panel and /healthz: each one's figures
+    so far, and when it finished."""
 
     started_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +130,8 @@ class DispatcherRun(models.Model):
     sent = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # Stopped before it finished (killed, its database gone, an error): closed by the next run.
+    interrupted = models.BooleanField(default=False)
 
     class Meta:
         db_table = "reviews_dispatcherrun"

@@ -4,7 +4,7 @@ settings.MESSAGING_CHANNELS names them, e.g. {"email": "messaging.channels.Email
 an SMS channel is one more class and one more entry there, nothing else.
 """
 
-from email.utils import make_msgid
+import hashlib
 from functools import cache
 from smtplib import SMTPRecipientsRefused
 
@@ -39,6 +39,22 @@ def build_email(
     return email
 
 
+def short_key(key: str) -> str:
+    """`key`, or a digest of it when it is too long for a provider's metadata (80 characters
+    is the smallest limit among anymail's providers)."""
+    return key if len(key) <= 80 else hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+
+
+def message_id(message: Message) -> str:
+    """The Message-ID of `message`, the same every time it is sent: a digest of its key (and of
+    when the row was made, so that a database started afresh never reuses an id)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "localhost"
+    made = message.created_at.timestamp() if message.created_at else 0
+    seed = f"{message.key}|{made:.6f}"
+    digest = hashlib.blake2b(seed.encode(), digest_size=16, person=b"message-id").hexdigest()
+    return f"<{digest}@{domain}>"
+
+
 class EmailChannel(Channel):
     """Email through Django's mail API: settings.EMAIL_BACKEND picks SMTP or any provider
     django-anymail supports, with EMAIL_TIMEOUT bounding every connection."""
@@ -52,9 +68,12 @@ class EmailChannel(Channel):
             to=[message.recipient],
             headers=message.headers,
         )
-        # Ours, so the id is known whatever the backend; a provider may report its own.
-        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-        email.extra_headers.setdefault("Message-ID", make_msgid(domain=domain))
+        # Ours, so the id is known whatever the backend (a provider may report its own), and
+        # derived from the row's key: a message sent again after a crash carries the same id,
+        # so it is recognisable, and receivers that deduplicate by Message-ID drop it.
+        email.extra_headers.setdefault("Message-ID", message_id(message))
+        # Providers behind anymail get the key too (their delivery reports carry it back).
+        email.metadata = {"message_key": short_key(message.key)}
         return email
 
     def send(self, message: Message) -> str:

@@ -49,6 +49,8 @@ class Message(models.Model):
                 name="message_to_send",
             ),
             models.Index(fields=["recipient", "kind"], name="message_recipient_kind"),
+            # A channel's latest attempts, newest first (selectors.channel_health).
+            models.Index(fields=["channel", "-claimed_at"], name="message_latest_attempts"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,8 @@
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import F
 from django.test import TestCase
 from django.utils import timezone
@@ -44,3 +46,24 @@ def dispatch_and_send(**kwargs) -> dispatch.DispatchResult:
     tasks, queued on commit, run (eager) before this returns."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return dispatch.dispatch(**kwargs)
+
+
+def dispatchers_at_once(n: int, *, batch: int | None = None) -> list:
+    """Run `n` dispatchers in threads, started together; each one's result."""
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(dispatch.dispatch(batch=batch))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == n
+    return results

@@ -2,7 +2,6 @@
 running at once in threads."""
 
 import os
-import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -13,7 +12,6 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from followups import dispatch
 from followups.models import DispatcherRun, FollowUp
 from followups.tasks import dispatch_follow_ups
 from orders import services as order_services
@@ -23,6 +21,7 @@ from support import services as support_services
 
 from ..factories import ProductFactory, VariantFactory
 from ..orders.helpers import BUYER, place
+from .helpers import dispatchers_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -57,27 +56,6 @@ def real_broker(settings):
     yield celery_app
     celery_app.conf.task_always_eager = saved[0]
     use_broker(celery_app, saved[1])
-
-
-def dispatchers_at_once(n: int, *, batch: int) -> list:
-    """Run `n` dispatchers in threads, started together; each one's result."""
-    barrier = threading.Barrier(n)
-    results = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(dispatch.dispatch(batch=batch))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == n
-    return results
 
 
 def wait_for(condition, timeout=30.0):

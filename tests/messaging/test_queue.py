@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from messaging import services
-from messaging.channels import Channel, Undeliverable
+from messaging.channels import Channel, EmailChannel, Undeliverable, message_id, short_key
 from messaging.models import Message
 from messaging.services import queue_message, send_message, sweep
 from messaging.signals import message_failed
@@ -122,13 +122,68 @@ def test_the_sweep_sends_rows_whose_task_was_lost_once(note, settings):
     assert len(mail.outbox) == 3
 
 
-def test_the_sweep_takes_back_a_row_a_dead_worker_left_sending(note, settings):
-    message = queue(note())
-    now = timezone.now()
-    Message.objects.filter(pk=message.pk).update(state="sending", claimed_at=now)
-    assert sweep(now=now + timedelta(minutes=1)) == 0  # maybe still being sent
-    assert sweep(now=now + timedelta(minutes=settings.MESSAGING_STUCK_MINUTES + 1)) == 1
-    assert len(mail.outbox) == 1
+class WorkerKilled(BaseException):
+    """What SIGKILL looks like from inside: nothing after it runs, no except clause catches it."""
+
+
+class HandsOverThenDies(EmailChannel):
+    """The mail server has the message; the worker is killed before it records so."""
+
+    def send(self, message):
+        super().send(message)
+        raise WorkerKilled
+
+
+def test_a_worker_killed_mid_send_leaves_one_attempt_and_its_lease_to_the_sweep(note, settings):
+    settings.MESSAGING_CHANNELS = {
+        **settings.MESSAGING_CHANNELS,
+        "test": f"{__name__}.HandsOverThenDies",
+    }
+    message = queue(note(), channel="test")
+    with pytest.raises(WorkerKilled):
+        send_message(message.pk, first=True)
+    message.refresh_from_db()
+    # Claimed: the attempt is counted at once, and the claim is a lease.
+    assert (message.state, message.attempts, message.last_error) == ("sending", 1, "")
+    lease = timedelta(seconds=settings.MESSAGING_LEASE_SECONDS)
+    assert timedelta(minutes=1) < lease <= timedelta(minutes=3)  # minutes, not half an hour
+    assert sweep(now=message.claimed_at + lease - timedelta(seconds=1)) == 0  # maybe still sending
+    assert Message.objects.get(pk=message.pk).state == "sending"
+    # The task redelivered late finds the row taken: it does not send it.
+    assert send_message(message.pk, first=True) == "not due"
+
+    settings.MESSAGING_CHANNELS = {
+        **settings.MESSAGING_CHANNELS,
+        "test": "messaging.channels.EmailChannel",
+    }
+    assert sweep(now=message.claimed_at + lease + timedelta(seconds=1)) == 1
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.last_error) == ("sent", 2, "")
+    # Sent twice (the first went before the kill), under one Message-ID, derived from the row.
+    first, second = mail.outbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert first.extra_headers["Message-ID"] == message_id(message) == message.provider_id
+    assert message_id(message) != message_id(queue(note(), key="k2"))
+
+
+def test_a_message_that_kills_its_worker_every_time_fails_after_the_last_attempt(note, settings):
+    settings.MESSAGING_CHANNELS = {
+        **settings.MESSAGING_CHANNELS,
+        "test": f"{__name__}.HandsOverThenDies",
+    }
+    settings.MESSAGING_MAX_ATTEMPTS = 2
+    message = queue(note(), channel="test")
+    later = timezone.now() + timedelta(seconds=settings.MESSAGING_LEASE_SECONDS + 1)
+    with pytest.raises(WorkerKilled):
+        send_message(message.pk, first=True)
+    with pytest.raises(WorkerKilled):
+        sweep(now=later)  # the lease ran out: queued again at once, and it kills again
+    assert Message.objects.get(pk=message.pk).attempts == 2
+    with catch(message_failed) as failed:
+        assert sweep(now=later + timedelta(seconds=settings.MESSAGING_LEASE_SECONDS + 1)) == 0
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("failed", 2)
+    assert message.last_error == services.LEASE_EXPIRED and [m.pk for m in failed] == [message.pk]
 
 
 def test_a_refused_address_fails_at_once(note, settings, django_capture_on_commit_callbacks):
@@ -176,3 +231,15 @@ def test_an_unknown_channel_is_refused_when_queued(note):
 def test_backoff_doubles(settings):
     settings.MESSAGING_RETRY_SECONDS = 30
     assert [services.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+
+
+def test_a_provider_gets_the_messages_key_and_its_message_id(note, settings, on_commit):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    with on_commit():
+        short = queue(note(), key="order:7:shipped")
+        long = queue(note(), key="account:" + "x" * 100)
+    sent = {m.extra_headers["Message-ID"]: m.anymail_test_params for m in mail.outbox}
+    assert sent[message_id(short)]["metadata"] == {"message_key": "order:7:shipped"}
+    # Too long for every provider's metadata: a digest of it, the same each time.
+    digest = sent[message_id(long)]["metadata"]["message_key"]
+    assert len(digest) <= 80 and digest == short_key(long.key) != long.key
