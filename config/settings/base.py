@@ -114,12 +114,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- cache
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds one call to Redis (cache or broker) may wait to connect, and for an answer: a frozen
+# Redis then costs this much, not a request's whole life. Redis answers in microseconds.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.2"))
+# A cache, not a single point of failure (config.cache): with Redis down every call answers a
+# miss, the page comes from the database, and Redis is skipped for skip_seconds after a failure.
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "skip_seconds": 5,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ReusingRedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "shop"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -256,6 +267,15 @@ MESSAGING_LEASE_SECONDS = int(os.environ.get("MESSAGING_LEASE_SECONDS", "150"))
 # ---------------------------------------------------------------- celery
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+REDIS_BROKER_OPTIONS = {
+    # Longer than any task's hard limit, so Redis never redelivers a task still running.
+    "visibility_timeout": 3600,
+    # Publishing (and every other synchronous broker call) gives up after REDIS_TIMEOUT
+    # instead of waiting for ever on a frozen Redis. The worker's BRPOP runs in its event
+    # loop, where kombu's health_check_interval watches it instead.
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+}
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "broker" / "queue"
     _done_dir = VAR_DIR / "broker" / "processed"
@@ -266,8 +286,16 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # Longer than any task's hard limit, so Redis never redelivers a task still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_OPTIONS
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+# One quick retry (a connection the broker dropped is dialled again), then the publish fails:
+# config.celery skips the broker for a few seconds and each kind's sweep queues the work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -283,6 +311,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
     "dispatch-follow-ups": {"task": "followups.tasks.dispatch_follow_ups", "schedule": 60.0},
     "send-queued-messages": {"task": "messaging.tasks.sweep_messages", "schedule": 60.0},
+    "start-pending-imports": {"task": "shop.tasks.sweep_imports", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -329,6 +358,9 @@ CONTENT_SECURITY_POLICY = {
 # Counts live in the default cache: Redis in production, shared by every web process.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_USE_CACHE = "default"
+# With the cache down, counts cannot be kept: let requests through rather than refuse every
+# buyer (config.cache answers as an empty cache, so allauth's limits fail open too).
+RATELIMIT_FAIL_OPEN = True
 PUBLIC_WRITE_LIMITS = {
     "*": [("ip", "120/m")],
     "account_login": [("ip", "30/5m")],
