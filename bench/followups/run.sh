@@ -4,7 +4,8 @@
 #
 #     bench/followups/run.sh [rows]     (about 3 minutes for 100,000)
 #
-# The worker is the Procfile's: prefork, BENCH_CONCURRENCY processes (2, one per core); with
+# The worker is the Procfile's: prefork, BENCH_CONCURRENCY processes (2, one per core), on a
+# redis-server of the bench's own (BENCH_REDIS_PORT, 6387: bench/followups/env.sh); with
 # BENCH_POOL=solo it is one process. The dispatch is started as beat starts it (one
 # dispatch_follow_ups task, which fans out to FOLLOWUP_DISPATCHERS when a backlog is due).
 # The email backend (bench/followups/count_backend.py) builds each MIME message, as an SMTP
@@ -17,25 +18,14 @@ POOL=${BENCH_POOL:-prefork}
 CONCURRENCY=${BENCH_CONCURRENCY:-2}
 [[ "$POOL" == solo ]] && CONCURRENCY=1
 DB=shop_bench_followups
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
-export REDIS_URL="redis://127.0.0.1:6379/6"
-export DJANGO_SETTINGS_MODULE=config.settings.production
-SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
-export SECRET_KEY
-export EMAIL_BACKEND="bench.followups.count_backend.CountingBackend"
+BENCH_REDIS_PORT=${BENCH_REDIS_PORT:-6387}
 export FOLLOWUP_DISPATCHERS="$CONCURRENCY"
-BENCH_MAIL_LOG="$(mktemp)"
-export BENCH_MAIL_LOG
-export PYTHONPATH="$PWD"
-psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB" -qc "CREATE DATABASE $DB"
-redis-cli -n 6 flushdb >/dev/null
-.venv/bin/python manage.py migrate -v0
+source bench/followups/env.sh
 .venv/bin/python bench/followups/seed.py "$ROWS"
 
 .venv/bin/celery -A config worker --pool="$POOL" --concurrency="$CONCURRENCY" \
     --loglevel=WARNING --without-heartbeat --without-mingle --without-gossip &
 worker=$!
-trap 'kill -TERM $worker 2>/dev/null || true' EXIT
 sleep 5
 rss_log=$(mktemp)
 # Every half second: the resident size of each of the worker's processes (main and pool
@@ -71,7 +61,7 @@ PY
 sleep 1
 kill -TERM $worker
 wait $worker 2>/dev/null || true
-trap - EXIT
+worker=
 sleep 1
 .venv/bin/python - "$ROWS" "$rss_log" "$POOL" "$CONCURRENCY" <<'PY'
 import collections, datetime, json, os, platform, subprocess, sys
@@ -130,4 +120,4 @@ with open(path, "w") as out:
 print(json.dumps(report, indent=2))
 assert sent == rows == len(lines) == len(per_email), "each row must be sent exactly once"
 PY
-rm -f "$BENCH_MAIL_LOG" "$rss_log"
+rm -f "$rss_log"
