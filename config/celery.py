@@ -21,6 +21,7 @@ from celery.signals import celeryd_init
 from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from .breaker import Breaker, server_name
 
@@ -61,6 +62,34 @@ class BoundedTask(Task):
         breaker.succeeded()
         return result
 
+
+def _closed_channels_raise_connection_errors() -> None:
+    """Keep the worker alive when Redis goes away while it runs a task and waits for the next.
+
+    kombu 5.7 and celery 5.7: the consumer's channel then outlives its transport, and the
+    restore of its unacked message, then the running task's ack, ask a transport already
+    closed for its address and raise AttributeError. Celery takes that for an unrecoverable
+    error and the worker exits (and honcho stops every process of the Procfile with it).
+    Raised as the ConnectionError it is, kombu logs "Couldn't ack" and the consumer connects
+    again. tests/test_redis_down.py keeps a worker through a stop; drop this when kombu does.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    original = kombu_redis.Channel._connparams
+    if getattr(original, "closed_transport_guard", False):
+        return
+
+    def _connparams(self, asynchronous=False):
+        transport = self.connection
+        if transport is None or transport.client is None:
+            raise RedisConnectionError("the broker connection of this channel is closed")
+        return original(self, asynchronous=asynchronous)
+
+    _connparams.closed_transport_guard = True
+    kombu_redis.Channel._connparams = _connparams
+
+
+_closed_channels_raise_connection_errors()
 
 app = Celery("config", task_cls=BoundedTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -18,8 +18,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from celery.exceptions import Retry
@@ -227,6 +229,18 @@ def test_publishing_to_a_frozen_broker_gives_up_within_a_second(real_broker, sil
     assert seconds < 1  # two attempts of REDIS_TIMEOUT each, then the breaker
     _, skipped = timed(publish, shop_tasks.sweep_imports)
     assert skipped < 0.05
+
+
+def test_a_worker_waits_for_a_frozen_broker_instead_of_timing_out_its_acks():
+    from types import SimpleNamespace
+
+    from config.celery import worker_waits_for_a_frozen_broker
+
+    conf = SimpleNamespace(broker_transport_options=dict(settings.REDIS_BROKER_OPTIONS))
+    worker_waits_for_a_frozen_broker(conf=conf)
+    assert "socket_timeout" not in conf.broker_transport_options
+    assert conf.broker_transport_options["visibility_timeout"] == 3600
+    assert "socket_timeout" in settings.REDIS_BROKER_OPTIONS  # the web's publishing keeps it
 
 
 def test_healthz_answers_within_2_s_when_cache_and_broker_are_frozen(
@@ -511,3 +525,50 @@ def test_with_redis_frozen_every_request_answers_within_a_second_and_mail_goes_o
     send_what_was_left()
     assert_every_message_sent_once()
     connection.close()
+
+
+@pytest.mark.redis
+@needs_redis_server
+def test_a_worker_with_a_task_running_lives_through_a_redis_stop(real_broker, tmp_path):
+    """kombu 5.7 made such a worker exit (config.celery's guard): after the stop, it takes
+    the next task."""
+    server = RedisServer()
+    server.start()
+    log = (tmp_path / "worker.log").open("w")
+    environment = {**os.environ, "CELERY_BROKER_URL": server.url(0)}
+    environment.pop("REDIS_URL", None)
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2"]
+        + ["--loglevel=INFO", "--include=tests.redis_worker_tasks", "--without-mingle"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        use_broker(server.url(0))
+        assert wait_until(lambda: "ready." in (tmp_path / "worker.log").read_text(), 30)
+        running, after = tmp_path / "running", tmp_path / "after"
+        real_broker.send_task("tests.write_after", args=[str(running), 3])
+        assert wait_until(lambda: Path(f"{running}.started").exists(), 10)
+        server.stop()  # a task runs, the other process waits on BRPOP
+        time.sleep(1)
+        server.start()
+        use_broker(server.url(0))
+        real_broker.send_task("tests.write_after", args=[str(after), 0])
+        assert wait_until(lambda: after.exists(), 30), (tmp_path / "worker.log").read_text()
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(20)
+        server.stop()
+        log.close()
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
