@@ -24,10 +24,15 @@ from shop.models import ShopProfile
 from ..messaging.smtp import SMTPStub
 from ..messaging.workers import Processes, needs_redis_server, redis_server, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), needs_redis_server]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    needs_redis_server,
+    pytest.mark.django_db(transaction=True),
+]
 
-FOLLOW_UPS = 1500  # due rows the dispatcher claims in batches of 500, two dispatchers at once
-OTHERS = 500  # order and ticket emails queued just before, each with its send task
+FOLLOW_UPS = 900  # due rows the dispatcher claims in batches of 500, two dispatchers at once
+OTHERS = 300  # order and ticket emails queued just before, each with its send task
 LEASE = 3
 
 
@@ -53,7 +58,9 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_messages_it_was_handing_o
     ShopProfile.load()
     due_backlog(FOLLOW_UPS, tag="crash")
     others = queue_others(OTHERS)
-    with SMTPStub() as smtp, redis_server() as redis_url:
+    # The 30th email is received and its answer held back: its worker process is killed with
+    # it on the wire (the crash had 518 such), the other one in its dispatcher's batch.
+    with SMTPStub(hold_at=30) as smtp, redis_server() as redis_url:
         processes = Processes(
             redis_url,
             EMAIL_PORT=str(smtp.port),
@@ -72,12 +79,13 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_messages_it_was_handing_o
 
             # Mid-batch: emails are going out and a dispatcher is still at its batches.
             running = DispatcherRun.objects.filter(finished_at__isnull=True)
-            assert wait_for(lambda: smtp.total >= 100 and running.exists(), timeout=60), (
+            assert wait_for(lambda: smtp.held.is_set() and running.exists(), timeout=60), (
                 smtp.total,
                 processes.output(),
             )
             killed = processes.kill_worker()
             assert killed == 3  # the main process and its 2 pool processes
+            smtp.release.set()
             time.sleep(0.5)  # what was on the wire has arrived
             received_at_kill = set(smtp.received)
             recorded = set(
@@ -86,7 +94,7 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_messages_it_was_handing_o
             # Each row's outcome was recorded as its message was handed over: only what each
             # pool process had on the wire is received and not recorded.
             in_flight = received_at_kill - recorded
-            assert len(in_flight) <= 2 and recorded <= received_at_kill, (
+            assert 1 <= len(in_flight) <= 2 and recorded <= received_at_kill, (
                 in_flight,
                 recorded - received_at_kill,
             )
@@ -104,6 +112,8 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_messages_it_was_handing_o
 
             assert wait_for(done, timeout=90, step=0.25), processes.output()
             seconds = time.monotonic() - returned
+            # The runs the kill cut short were closed, marked interrupted, by the next run.
+            assert DispatcherRun.objects.filter(interrupted=True, finished_at__isnull=False)
         finally:
             processes.stop()
 
@@ -112,10 +122,8 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_messages_it_was_handing_o
     assert set(smtp.received) == {message_id(m) for m in messages}  # every one arrived
     duplicates = {mid: n for mid, n in smtp.received.items() if n > 1}
     # At most one per killed process, and only a message that was on the wire at the kill.
-    assert sum(n - 1 for n in duplicates.values()) <= 2 and set(duplicates) <= in_flight
+    assert 1 <= sum(n - 1 for n in duplicates.values()) <= 2 and set(duplicates) <= in_flight
     assert seconds < 60  # every row sent within a minute of the return (lease 3 s)
-    runs = DispatcherRun.objects.all()
-    assert runs.filter(interrupted=True).exists() and not runs.filter(finished_at=None).exists()
     print(  # noqa: T201 - the figures, for the report (pytest -s)
         f"\n{smtp.total} emails for {len(messages)} messages, {len(duplicates)} duplicates, "
         f"{len(in_flight)} in flight at the kill, all sent {seconds:.1f}s after the return"

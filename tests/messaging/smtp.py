@@ -7,6 +7,7 @@ Django's SMTP backend), counts every message it accepts by its Message-ID, or re
         server.received                   # Counter: Message-ID -> times received
 
     SMTPStub(greeting="554 5.3.2 no service")   # answers 554 and hangs up, as a refusing server
+    SMTPStub(hold_at=100)                 # has the 100th message, and holds back its answer
 """
 
 import socket
@@ -39,7 +40,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                     data.append(chunk)
                 # Received: counted before the answer, as a real server has it once it has it.
-                stub.accept(b"".join(data))
+                if stub.accept(b"".join(data)) == stub.hold_at:
+                    stub.held.set()  # the sender waits for the answer: it is in flight
+                    stub.release.wait(60)
                 self.reply("250 2.0.0 queued")
             elif verb == b"QUIT":
                 self.reply("221 bye")
@@ -57,18 +60,22 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class SMTPStub:
-    def __init__(self, *, greeting: str = "220 stub ESMTP", mail_reply: str = ""):
+    def __init__(self, *, greeting: str = "220 stub ESMTP", mail_reply: str = "", hold_at: int = 0):
         self.greeting, self.mail_reply = greeting, mail_reply
+        # The hold_at-th message is received, and its answer held back until `release` is set.
+        self.hold_at, self.held, self.release = hold_at, threading.Event(), threading.Event()
         self.received: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stub = self  # type: ignore[attr-defined]
         self.port = self._server.server_address[1]
 
-    def accept(self, data: bytes) -> None:
+    def accept(self, data: bytes) -> int:
+        """Count one message received; returns how many have been."""
         headers = BytesHeaderParser().parsebytes(data)
         with self._lock:
             self.received[str(headers.get("Message-ID", ""))] += 1
+            return sum(self.received.values())
 
     @property
     def total(self) -> int:
@@ -80,6 +87,7 @@ class SMTPStub:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()
 
