@@ -104,6 +104,11 @@ def buy(recorder: Recorder, base: str, plenty, few, stop: threading.Event, n: in
             continue
         status, _, page = recorder.call("checkout form", browser, "GET", "/checkout/")
         token, key = CSRF.search(page), CHECKOUT_KEY.search(page)
+        if status == 302:  # an empty cart: the variant sold out
+            with recorder.lock:
+                counts["sold_out"] += 1
+            few[:] = [v for v in few if v[1] != variant_id]
+            continue
         if status != 200 or not token or not key:
             stop.wait(0.5)
             continue
