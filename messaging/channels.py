@@ -5,19 +5,37 @@ an SMS channel is one more class and one more entry there, nothing else.
 """
 
 import hashlib
+import socket
 from functools import cache
-from smtplib import SMTPRecipientsRefused
+from smtplib import SMTPConnectError, SMTPRecipientsRefused, SMTPServerDisconnected
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 
+from config.breaker import Breaker
+
 from .models import Message
 
 
 class Undeliverable(Exception):
     """The channel refused the message for good (a refused address): no retry helps."""
+
+
+class MailServerUnreachable(ConnectionError):
+    """The mail server failed to answer a moment ago: this attempt did not try it."""
+
+
+# What a mail server that cannot be reached raises (refused, reset, silent, unknown host, or
+# closed before its greeting): the server's state, not the message's.
+UNREACHABLE = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    SMTPConnectError,
+    SMTPServerDisconnected,
+)
 
 
 class Channel:
@@ -78,10 +96,22 @@ class EmailChannel(Channel):
 
     def send(self, message: Message) -> str:
         email = self.build(message)
+        # A mail server that cannot be reached costs one connection's timeout, not one per
+        # message: for MESSAGING_SKIP_SECONDS after, this process does not try it (each
+        # message claimed meanwhile is a failed attempt, backed off as any other).
+        where = f"{settings.EMAIL_BACKEND} {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+        server = Breaker.named(f"Mail server ({where})", settings.MESSAGING_SKIP_SECONDS)
+        if not server.should_try():
+            raise MailServerUnreachable(f"not tried, it failed a moment ago: {server.last_error}")
         try:
             email.send()
         except (SMTPRecipientsRefused, AnymailRecipientsRefused) as error:
+            server.succeeded()  # it answered: the address is what it refuses
             raise Undeliverable(str(error)) from error
+        except UNREACHABLE as error:
+            server.failed(error)
+            raise
+        server.succeeded()
         status = getattr(email, "anymail_status", None)
         return (status and status.message_id) or email.extra_headers["Message-ID"]
 

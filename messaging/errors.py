@@ -22,6 +22,7 @@ CONNECTION_ERRORS = (
     "gaierror",
     "SMTPConnectError",
     "SMTPServerDisconnected",
+    "MailServerUnreachable",
 )
 
 

@@ -263,6 +263,10 @@ MESSAGING_SWEEP_SECONDS = int(os.environ.get("MESSAGING_SWEEP_SECONDS", "45"))
 # sweep queues it again at once. Longer than one send can take (a few EMAIL_TIMEOUTs: connect,
 # then each SMTP command), short enough that a crash delays its messages by minutes.
 MESSAGING_LEASE_SECONDS = int(os.environ.get("MESSAGING_LEASE_SECONDS", "150"))
+# A mail server that could not be reached is not tried again by that process for this long: a
+# silent one costs one EMAIL_TIMEOUT, not one per message (each claimed meanwhile is a failed
+# attempt, backed off). 0 tries every time.
+MESSAGING_SKIP_SECONDS = int(os.environ.get("MESSAGING_SKIP_SECONDS", "30"))
 
 # ---------------------------------------------------------------- celery
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

@@ -13,6 +13,7 @@ SECRET_KEY = "test-only-secret-key-5b1d9f3e7a2c4e6b8d0f"
 SERVE_MEDIA = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MESSAGING_SKIP_SECONDS = 0  # each test's mail server answers, or not, for that test alone
 MEDIA_ROOT = tempfile.mkdtemp(prefix="shop-test-media-")
 PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="shop-test-private-")
 CELERY_TASK_ALWAYS_EAGER = True

@@ -4,6 +4,7 @@ health panel says the mail server refuses while it does. Through Django's real S
 against a port nobody listens on and a server that answers 554."""
 
 import contextlib
+import time
 from datetime import timedelta
 
 import pytest
@@ -24,11 +25,11 @@ HELP = "https://mail.example/help?token=0123456789abcdef0123456789abcdef"
 SERVERS = {
     # what the server does: (the stub's arguments, or None for no server; the error's start;
     # what the panel says)
-    "nobody listens": (None, "ConnectionRefusedError: [Errno 111]", "it refuses connections"),
+    "nobody listens": (None, "ConnectionRefusedError: [Errno 111]", "cannot be reached"),
     "554 on connect": (
         {"greeting": f"554 5.3.2 No SMTP service here, see {HELP}"},
         "SMTPConnectError: (554",
-        "it refuses connections",
+        "cannot be reached",
     ),
     "554 to the sender": (
         {"mail_reply": f"554 5.7.1 Sender blocked, see {HELP}"},
@@ -113,3 +114,29 @@ def test_every_claimed_message_is_a_failed_attempt_and_the_owner_is_told(
         assert row.state == "sent" and working.total == 1
         assert list(working.received) == [row.message.provider_id]
         assert "answering" in panel(owner_client)
+
+
+def test_a_silent_mail_server_costs_one_timeout_not_one_per_message(
+    owner_client, settings, on_commit
+):
+    with on_commit():
+        orders = [delivered_to(f"s{n}@example.com") for n in range(5)]
+    make_due(FollowUp.objects.filter(order__in=orders))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_TIMEOUT = "127.0.0.1", 1
+    settings.MESSAGING_SKIP_SECONDS = 30  # production's (the test settings' is 0)
+    with SMTPStub(greeting="") as silent:
+        settings.EMAIL_PORT = silent.port
+        started = time.monotonic()
+        assert dispatch_and_send().emails == 15
+        seconds = time.monotonic() - started
+        told = panel(owner_client)
+    # The first message waited for its timeout; the 14 after it were not tried: each is a
+    # failed attempt all the same, backed off, with what the first one met.
+    assert seconds < 1 + 2, seconds
+    timed_out = "SMTPServerDisconnected: Connection unexpectedly closed: timed out"
+    errors = sorted(follow_up_messages().values_list("attempts", "state", "last_error"))
+    assert errors.count((1, "queued", timed_out)) == 1
+    not_tried = f"MailServerUnreachable: not tried, it failed a moment ago: {timed_out}"
+    assert errors.count((1, "queued", not_tried)) == 14
+    assert "cannot be reached" in told and "the last 15 attempts failed" in told

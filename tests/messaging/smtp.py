@@ -8,6 +8,7 @@ Django's SMTP backend), counts every message it accepts by its Message-ID, or re
 
     SMTPStub(greeting="554 5.3.2 no service")   # answers 554 and hangs up, as a refusing server
     SMTPStub(hold_at=100)                 # has the 100th message, and holds back its answer
+    SMTPStub(greeting="")                 # a frozen server: accepts, never answers
 """
 
 import socket
@@ -25,6 +26,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         stub: SMTPStub = self.server.stub  # type: ignore[attr-defined]
+        if not stub.greeting:  # silent: takes the connection and never says a word
+            stub.release.wait(60)
+            return
         self.reply(stub.greeting)
         if not stub.greeting.startswith("220"):
             return
