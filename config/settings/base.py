@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -35,6 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, which it patches
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -194,8 +195,19 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 # ---------------------------------------------------------------- i18n
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# The shop's own language: what a visitor sees whose browser asks for none we offer, and the
+# language the owner's texts are written in first. A new shop is Chinese; English is second.
+LANGUAGE_CODE = os.environ.get("SHOP_LANGUAGE", "zh-hans")
+if LANGUAGE_CODE not in ("zh-hans", "en"):
+    raise ImproperlyConfigured("SHOP_LANGUAGE must be zh-hans or en")
+# Each language named in itself, so a visitor finds theirs whatever the page is in.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The owner's texts (product names, the story, policies, canned replies) in both languages:
+# django-modeltranslation adds one column per language to the same row, so a page reads them
+# with the queries it makes today; a text missing in one language shows the other.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = ("zh-hans", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("zh-hans", "en")}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -4,6 +4,8 @@ import os
 import tempfile
 
 os.environ.setdefault("SERVE_MEDIA", "1")
+# The suite reads as an English-first shop; the Chinese tests switch language themselves.
+os.environ.setdefault("SHOP_LANGUAGE", "en")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES  # noqa: E402
