@@ -20,15 +20,20 @@ from .sections import manage_order_page
 from .selectors import orders_for_staff
 
 
-def _filters(request) -> tuple[OrderFilterForm, dict]:
+def _filters(request) -> tuple[OrderFilterForm, dict | None]:
+    """The list's filters, or None when they do not parse: then nothing is listed or exported,
+    rather than every order as if no filter had been given."""
     form = OrderFilterForm(request.GET or None)
-    return form, (form.cleaned_data if form.is_valid() else {})
+    if not form.is_bound:
+        return form, {}
+    return form, (form.cleaned_data if form.is_valid() else None)
 
 
 @owner_required
 def order_list(request):
     form, filters = _filters(request)
-    page = Paginator(orders_for_staff(filters), 50).get_page(request.GET.get("page"))
+    orders = orders_for_staff(filters) if filters is not None else Order.objects.none()
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "orders/manage/order_list.html"
@@ -42,12 +47,24 @@ def order_list(request):
         request,
         template,
         {"form": form, "page": page, "query": query.urlencode(), "to_ship": to_ship},
+        # htmx swaps only 2xx answers: its table shows the form's complaint instead.
+        status=400 if filters is None and not request.htmx else 200,
     )
 
 
 @owner_required
 def order_export(request):
-    _, filters = _filters(request)
+    form, filters = _filters(request)
+    if filters is None:
+        problems = "; ".join(
+            f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+        )
+        return HttpResponse(
+            _("These filters are not valid, so nothing was exported. %(problems)s")
+            % {"problems": problems},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

@@ -156,3 +156,22 @@ def test_the_tracking_page_has_the_review_and_help_links_of_the_apps_above(clien
     open_order = place({VariantFactory(stock=2): 1})
     page = client.get(open_order.get_absolute_url()).content.decode()
     assert 'id="review-link"' not in page and 'id="help-link"' in page
+
+
+def test_a_filter_that_does_not_parse_narrows_nothing_silently(owner_client):
+    """A mistyped date used to drop every filter: the list showed, and the export wrote, all orders."""
+    kept = place({VariantFactory(stock=2): 1})
+    Order.objects.filter(pk=kept.pk).update(status="cancelled")
+    other = place({VariantFactory(stock=2): 1})
+    bad = {"status": "cancelled", "placed_from": "2026-13-45"}
+
+    page = owner_client.get(reverse("orders_manage:order_list"), bad)
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert other.number not in html and kept.number not in html
+    assert "Enter a valid date" in html
+
+    export = owner_client.get(reverse("orders_manage:order_export"), bad)
+    assert export.status_code == 400
+    assert export["Content-Type"].startswith("text/plain")
+    assert other.number not in export.content.decode()
