@@ -73,7 +73,8 @@ def unsubscribe_one_click(request, token: str):
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return HttpResponseBadRequest(
-            "Expected List-Unsubscribe=One-Click.", content_type="text/plain"
+            "Expected List-Unsubscribe=One-Click.",
+            content_type="text/plain",  # for mail software
         )
     services.suppress(email, Suppression.Reason.UNSUBSCRIBE)
-    return HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8")
+    return HttpResponse(_("Unsubscribed."), content_type="text/plain; charset=utf-8")
