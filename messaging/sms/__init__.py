@@ -7,7 +7,7 @@ result.provider_id      # what the provider's delivery receipts will name
 """
 
 from .base import Receipt, SmsProvider, SmsResult
-from .config import get_provider, send_sms, template_for
+from .config import get_provider, receipt_parser, send_sms, template_for
 from .errors import ReceiptInvalid, SmsError, SmsRefused, SmsRetryable, SmsUnreachable
 from .length import sms_length
 
@@ -21,6 +21,7 @@ __all__ = [
     "SmsRetryable",
     "SmsUnreachable",
     "get_provider",
+    "receipt_parser",
     "send_sms",
     "sms_length",
     "template_for",

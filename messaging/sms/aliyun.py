@@ -234,7 +234,8 @@ class AliyunSms(SmsProvider):
             raise SmsRetryable("OK", "accepted without a BizId", category="provider_error")
         raise classify(code, message)
 
-    def parse_receipts(self, body: bytes) -> list[Receipt]:
+    @classmethod
+    def parse_receipts(cls, body: bytes) -> list[Receipt]:
         """SmsReport's HTTP batch push: a JSON list of {biz_id, success, err_code, err_msg,
         phone_number, ...}. Items without a biz_id are skipped."""
         receipts = []

@@ -3,7 +3,7 @@
 An adapter is a class with
 
     send(phone_e164, template, params, *, sign_name, idempotency_key, text="") -> SmsResult
-    parse_receipts(body: bytes) -> list[Receipt]
+    parse_receipts(body: bytes) -> list[Receipt]   (a classmethod: needs no credentials)
     receipt_ack -> bytes            (what the provider wants back from a receipt push)
 
 `send` returns only when the provider accepted the message, with the provider's id for it (the id
@@ -158,5 +158,6 @@ class SmsProvider:
     ) -> SmsResult:
         raise NotImplementedError
 
-    def parse_receipts(self, body: bytes) -> list[Receipt]:
-        raise ReceiptInvalid(f"the {self.name} provider pushes no receipts")
+    @classmethod
+    def parse_receipts(cls, body: bytes) -> list[Receipt]:
+        raise ReceiptInvalid(f"the {cls.name} provider pushes no receipts")

@@ -184,6 +184,16 @@ def get_provider() -> SmsProvider:
     return import_string(name)()
 
 
+RECEIPTS = {"aliyun": aliyun.AliyunSms, "tencent": tencent.TencentSms, "console": ConsoleSms}
+
+
+def receipt_parser(name: str) -> type[SmsProvider]:
+    """The provider class whose `parse_receipts(body)` and `receipt_ack` serve the receipt URL
+    of provider `name` (chosen by the URL, not SMS_PROVIDER: receipts of a provider switched
+    away from still arrive). KeyError for a name that has none."""
+    return RECEIPTS[name]
+
+
 def send_sms(
     kind: str, phone_e164: str, params: Mapping, *, idempotency_key: str, text: str = ""
 ) -> SmsResult:

@@ -69,7 +69,8 @@ class ConsoleSms(SmsProvider):
         log.info("SMS to %s (%s, %s): %s", masked(phone), template, provider_id, shown)
         return SmsResult(provider_id=provider_id)
 
-    def parse_receipts(self, body: bytes) -> list[Receipt]:
+    @classmethod
+    def parse_receipts(cls, body: bytes) -> list[Receipt]:
         """A demo's own receipts: [{"provider_id": ..., "delivered": true|false, "error": ...}]."""
         return [
             Receipt(

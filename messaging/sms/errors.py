@@ -48,7 +48,12 @@ class SmsError(Exception):
         self.text = str(text)[:500]  # a provider's text is theirs: bounded before it is kept
         self.category = category
         self.scope = scope
-        super().__init__(f"{self.code}: {self.text}" if self.text else self.code)
+        # The category first, in plain words: messaging's describe() drops runs of 32 or more
+        # word characters as tokens, and some provider codes are that long
+        # (LimitExceeded.PhoneNumberSameContentDailyLimit), so the owner still reads what
+        # kind of failure it was.
+        head = f"[{category}] {self.code}"
+        super().__init__(f"{head}: {self.text}" if self.text else head)
 
     @property
     def reason(self) -> str:

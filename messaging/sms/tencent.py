@@ -253,7 +253,8 @@ class TencentSms(SmsProvider):
             return SmsResult(provider_id=str(first["SerialNo"])[:255])
         raise classify(code or "NoCode", str(first.get("Message", "")))
 
-    def parse_receipts(self, body: bytes) -> list[Receipt]:
+    @classmethod
+    def parse_receipts(cls, body: bytes) -> list[Receipt]:
         """The status callback: a JSON list of {sid, report_status, errmsg, description,
         nationcode, mobile, user_receive_time}; `sid` is SendSms's SerialNo."""
         receipts = []
