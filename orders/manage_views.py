@@ -148,7 +148,7 @@ def order_action(request, pk: int, action: str):
             if not form.is_valid():
                 forms_in_error["ship_form"] = form
                 raise services.OrderError(_("Give the carrier and the tracking number."))
-            services.mark_shipped(order, acting_user=request.user, **form.cleaned_data)
+            services.mark_shipped(order, acting_user=request.user, **form.shipment())
             done = _("Marked shipped; the buyer is emailed.")
         elif action == "deliver":
             services.mark_delivered(order, acting_user=request.user)
