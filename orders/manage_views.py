@@ -66,6 +66,9 @@ def order_export(request):
             content_type="text/plain; charset=utf-8",
         )
     out = io.StringIO()
+    # A UTF-8 byte order mark first: without it Excel on a Chinese Windows PC reads the file as
+    # GBK and every Chinese name comes out garbled.
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(
         [
@@ -105,7 +108,11 @@ def order_export(request):
             order.tracking_number,
         ]
         writer.writerow(
-            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
+            # A cell Excel would read as a formula is kept as text.
+            [
+                "'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
+                for c in row
+            ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

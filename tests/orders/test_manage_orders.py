@@ -141,7 +141,7 @@ def test_list_filters_search_and_export(owner_client):
     ).content.decode()
     assert a.number not in html and "No order matches" in html
     export = owner_client.get(reverse("orders_manage:order_export"), {"status": "cancelled"})
-    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert [r["number"] for r in rows] == [b.number]
 
 
