@@ -66,6 +66,9 @@ def order_export(request):
             content_type="text/plain; charset=utf-8",
         )
     out = io.StringIO()
+    # A UTF-8 byte order mark first: without it Excel on a Chinese Windows PC reads the file as
+    # GBK and every Chinese name comes out garbled.
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(
         [
@@ -105,7 +108,11 @@ def order_export(request):
             order.tracking_number,
         ]
         writer.writerow(
-            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
+            # A cell Excel would read as a formula is kept as text.
+            [
+                "'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
+                for c in row
+            ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -148,7 +155,7 @@ def order_action(request, pk: int, action: str):
             if not form.is_valid():
                 forms_in_error["ship_form"] = form
                 raise services.OrderError(_("Give the carrier and the tracking number."))
-            services.mark_shipped(order, acting_user=request.user, **form.cleaned_data)
+            services.mark_shipped(order, acting_user=request.user, **form.shipment())
             done = _("Marked shipped; the buyer is emailed.")
         elif action == "deliver":
             services.mark_delivered(order, acting_user=request.user)

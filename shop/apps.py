@@ -6,3 +6,6 @@ class ShopConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .images import register_heif
+
+        register_heif()  # HEIC/HEIF photos from phones, for every upload form

@@ -13,7 +13,7 @@ from config.inputs import (
     parse_int,
 )
 
-from .images import check_image, clean_image
+from .images import ACCEPT, check_image, clean_image
 from .models import (
     Category,
     Product,
@@ -41,9 +41,7 @@ class ImagesField(forms.FileField):
     read each, not a decode each.
     """
 
-    widget = MultipleFileInput(
-        attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True}
-    )
+    widget = MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True})
     default_error_messages = {
         "too_many": _lazy("Upload at most %(n)s images at a time."),
     }
@@ -82,7 +80,7 @@ class ImagesField(forms.FileField):
 class ImageField(forms.FileField):
     """One image through the pipeline; returns a CleanImage."""
 
-    widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+    widget = forms.ClearableFileInput(attrs={"accept": ACCEPT})
 
     def to_python(self, data):
         upload = super().to_python(data)

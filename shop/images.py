@@ -4,6 +4,10 @@ It refuses what is not an image, files over IMAGE_MAX_BYTES and pictures over IM
 (checked from the header, before any pixel is decoded, so a decompression bomb costs nothing),
 applies the EXIF orientation, drops every piece of metadata (GPS included) by re-encoding, and
 makes the WebP renditions once, at upload.
+
+HEIC/HEIF (what iPhones and many Android phones save) is read through pillow-heif, registered
+once at app start (ShopConfig.ready calls register_heif). Its header check is the same: libheif
+parses the container and reports the declared size without decoding any pixel.
 """
 
 import io
@@ -17,8 +21,39 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "AVIF"}
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "AVIF", "HEIF"}
+# The file inputs' accept list. The extensions are there too because some Android browsers
+# do not know a MIME type for .heic and would otherwise grey the photos out.
+ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 MASTER_MAX_SIDE = 2400
+
+_heif_registered = False
+
+
+def register_heif() -> None:
+    """Teach Pillow to open HEIC/HEIF files (once per process; later calls do nothing).
+
+    Embedded thumbnails, depth maps and auxiliary images are switched off: the pipeline only
+    ever needs the primary picture, and each of them is one more thing libheif would parse.
+    """
+    global _heif_registered
+    if _heif_registered:
+        return
+    import pillow_heif
+
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    _heif_registered = True
+
+
+def _too_many_pixels(width: int, height: int) -> ValidationError:
+    return ValidationError(
+        _("This picture is %(mp)s megapixels; the limit is %(limit)s.")
+        % {
+            "mp": round(width * height / 1_000_000, 1),
+            "limit": settings.IMAGE_MAX_PIXELS // 1_000_000,
+        },
+        code="too_many_pixels",
+    )
 
 
 @dataclass(frozen=True)
@@ -71,27 +106,20 @@ def check_image(upload) -> tuple[int, int]:
                 fmt = image.format
                 width, height = image.size
                 if width * height > settings.IMAGE_MAX_PIXELS:
-                    raise ValidationError(
-                        _("This picture is %(mp)s megapixels; the limit is %(limit)s.")
-                        % {
-                            "mp": round(width * height / 1_000_000, 1),
-                            "limit": settings.IMAGE_MAX_PIXELS // 1_000_000,
-                        },
-                        code="too_many_pixels",
-                    )
+                    raise _too_many_pixels(width, height)
                 image.verify()
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(_("This picture is too large to open safely."), code="bomb")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, RuntimeError):
         raise ValidationError(
-            _("This file is not an image we can read. Use a JPEG, PNG or WebP photo."),
+            _("This file is not an image we can read. Use a JPEG, PNG, WebP or HEIC photo."),
             code="not_image",
         )
     if fmt not in ACCEPTED_FORMATS:
         raise ValidationError(
-            _("Images must be JPEG, PNG or WebP, not %(format)s.") % {"format": fmt},
+            _("Images must be JPEG, PNG, WebP or HEIC, not %(format)s.") % {"format": fmt},
             code="format",
         )
     upload.seek(0)
@@ -107,9 +135,15 @@ def clean_image(upload) -> CleanImage:
     try:
         with Image.open(upload) as opened:
             opened.load()
+            # HEIF: libheif has applied the container's rotation and mirroring while decoding,
+            # and pillow-heif set the EXIF orientation to 1, so this turns nothing twice.
             image = ImageOps.exif_transpose(opened)
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError):
+        # EOFError and RuntimeError: libheif's errors (a cut HEVC stream, a security limit).
         raise ValidationError(_("This image is damaged and cannot be read."), code="damaged")
+    if image.width * image.height > settings.IMAGE_MAX_PIXELS:
+        # The header was checked; this catches a decoder that produced more than it declared.
+        raise _too_many_pixels(image.width, image.height)
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if has_alpha else "RGB")
     # A fresh image holds only pixels: no EXIF, XMP, ICC or comments survive.

@@ -124,8 +124,11 @@ def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
             # under this key is the same whatever else the first visitor's address carried.
             request.GET = query
             request.META["QUERY_STRING"] = query.urlencode()
+            # Scheme and host too: the page carries absolute addresses (its Open Graph card).
             address = hashlib.blake2b(
-                f"{request.path}?{request.META['QUERY_STRING']}".encode(), digest_size=16
+                f"{request.scheme}://{request.get_host()}{request.path}"
+                f"?{request.META['QUERY_STRING']}".encode(),
+                digest_size=16,
             ).hexdigest()
             key = f"page:{catalogue_version()}:{get_language()}:{htmx}:{address}"
             stored = cache.get(key)

@@ -568,11 +568,17 @@ CASES = [
         "owner",
         lambda w: reverse("orders_manage:order_action", args=[w.open_order.pk, "ship"]),
         lambda w: {
-            "carrier": "SF Express",
-            "tracking_number": "SF1234567890",
-            "tracking_url": "https://www.sf-express.com/track/SF1234567890",
+            "carrier": "other",
+            "other_carrier": "Deppon",
+            "tracking_number": "DPK1234567890",
+            "tracking_url": "https://www.deppon.example/track/DPK1234567890",
         },
-        {"carrier": Text(80), "tracking_number": Text(80), "tracking_url": Url(200)},
+        {
+            "carrier": Choice(),
+            "other_carrier": Text(80),
+            "tracking_number": Text(80),
+            "tracking_url": Url(200),
+        },
         refused=(409,),
     ),
     Case(

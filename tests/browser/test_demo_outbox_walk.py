@@ -70,8 +70,8 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
         owner_page.locator("#order-table").get_by_role("link", name=order.number).click()
         order_url = f"{live_server.url}/manage/orders/{order.pk}/"
         expect(owner_page).to_have_url(order_url)
-        owner_page.get_by_label("Carrier").fill("SF Express")
-        owner_page.get_by_label("Tracking number").fill("SF123456")
+        owner_page.get_by_label("Carrier", exact=True).select_option("sf")
+        owner_page.get_by_label("Tracking number").fill("SF1234567890123")
         owner_page.get_by_role("button", name="Mark shipped and email the buyer").click()
         expect(owner_page.locator("#messages .flash-success")).to_have_text(
             "Marked shipped; the buyer is emailed."
