@@ -19,6 +19,7 @@ from config.inputs import safe_next
 from . import services
 from .csv_io import COLUMNS, export_rows, write_csv
 from .forms import (
+    CategoryForm,
     ImageAltForm,
     ImageUploadForm,
     ImportForm,
@@ -28,7 +29,7 @@ from .forms import (
     StockAdjustForm,
     StockFilterForm,
 )
-from .models import ImportJob, Product, ProductImage, ShopProfile, Variant
+from .models import Category, ImportJob, Product, ProductImage, ShopProfile, Variant
 from .selectors import products_for_owner, variants_for_stock
 from .tasks import import_products
 
@@ -188,6 +189,35 @@ def image_action(request, pk: int, image_pk: int):
         image.alt = form.cleaned_data["alt"]
         image.save(update_fields=["alt"])
     return _images_response(request, product)
+
+
+@owner_required
+def category_list(request, pk: int | None = None):
+    """The categories with their names in both languages; a new one or `pk` edited beside."""
+    category = get_object_or_404(Category, pk=pk) if pk else None
+    form = CategoryForm(request.POST or None, instance=category)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.save_category(form.save(commit=False))
+            except services.CatalogueError as error:
+                form.add_error(None, str(error))
+                status = 409
+            else:
+                messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
+                return redirect("shop_manage:category_list")
+        else:
+            status = 422
+    categories = Category.objects.annotate(product_count=Count("products")).order_by(
+        "position", "pk"
+    )
+    return render(
+        request,
+        "manage/category_list.html",
+        {"form": form, "category": category, "categories": categories},
+        status=status,
+    )
 
 
 @owner_required
