@@ -132,6 +132,18 @@ class ShopProfile(SavedInShopLanguage):
         return profile
 
     @property
+    def names_in_other_languages(self) -> list[tuple[str, str]]:
+        """(language, name) for each language whose name differs from the one shown now: a
+        factory known as 景和制衣 and as Jinghe Garment Works signs with both."""
+        shown = self.name
+        others = []
+        for language in settings.MODELTRANSLATION_LANGUAGES:
+            name = getattr(self, f"name_{language.replace('-', '_')}") or ""
+            if name and name != shown:
+                others.append((language, name))
+        return others
+
+    @property
     def difference_points(self) -> list[str]:
         return [line.strip() for line in self.difference.splitlines() if line.strip()]
 
