@@ -306,3 +306,15 @@ def test_the_demo_is_written_in_both_languages():
     assert all(r.body_zh_hans and r.body_en and r.title_zh_hans for r in replies)
     call_command("seed_demo", images=0, stdout=open("/dev/null", "w"))  # twice: nothing doubled
     assert CannedReply.objects.count() == len(replies)
+
+
+def test_the_cached_catalogue_grid_is_kept_per_language(client):
+    product = ProductFactory(name_en="Linen shirt", name_zh_hans="亚麻衬衫", slug="linen-shirt")
+    from ..factories import VariantFactory
+
+    VariantFactory(product=product, size="M", colour="Navy", sku="LS-M", stock=3)
+    chinese = client.get(reverse("shop:product_list"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "亚麻衬衫" in chinese.content.decode()
+    english = client.get(reverse("shop:product_list"), HTTP_ACCEPT_LANGUAGE="en")
+    html = english.content.decode()
+    assert "Linen shirt" in html and "亚麻衬衫" not in html
