@@ -36,6 +36,21 @@ class SavedInShopLanguage(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # A save of name_en alone (update_or_create does that) rewrites `name` too.
+            from modeltranslation.translator import translator
+            from modeltranslation.utils import build_localized_fieldname
+
+            texts = translator.get_options_for_model(type(self)).fields
+            kwargs["update_fields"] = set(update_fields) | {
+                text
+                for text in texts
+                if any(
+                    build_localized_fieldname(text, language) in update_fields
+                    for language in settings.MODELTRANSLATION_LANGUAGES
+                )
+            }
         with translation.override(settings.LANGUAGE_CODE):
             super().save(*args, **kwargs)
 
