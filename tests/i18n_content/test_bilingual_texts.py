@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def plain_name(table: str, pk: int) -> str:
     """The plain `name` column as stored (the ORM would read the current language's)."""
+    sql = {"shop_product": "SELECT name FROM shop_product WHERE id = %s"}[table]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name FROM {table} WHERE id = %s", [pk])
+        cursor.execute(sql, [pk])
         return cursor.fetchone()[0]
 
 
