@@ -337,3 +337,21 @@ def test_saving_one_language_column_alone_keeps_the_plain_column_in_step():
     assert plain_name("shop_product", product.pk) == "Linen work shirt"
     Product.objects.update_or_create(slug=product.slug, defaults={"name_en": "Hemp shirt"})
     assert plain_name("shop_product", product.pk) == "Hemp shirt"
+
+
+def test_a_duplicate_copies_both_languages(owner_client):
+    product = ProductFactory(
+        name_en="Linen shirt",
+        name_zh_hans="亚麻衬衫",
+        description_en="Breathes.",
+        description_zh_hans="透气。",
+        size_chart_zh_hans="尺码 | 胸围\nM | 106",
+    )
+    response = owner_client.post(reverse("shop_manage:product_duplicate", args=[product.pk]))
+    copy = Product.objects.exclude(pk=product.pk).get()
+    assert response.status_code == 302
+    assert copy.name_en == "Copy of Linen shirt"
+    assert "亚麻衬衫" in copy.name_zh_hans  # "Copy of" in Chinese once the catalogue has it
+    assert (copy.description_en, copy.description_zh_hans) == ("Breathes.", "透气。")
+    assert copy.size_chart_zh_hans == "尺码 | 胸围\nM | 106"
+    assert copy.slug == f"{product.slug}-copy"
