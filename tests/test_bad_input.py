@@ -500,6 +500,18 @@ CASES = [
         htmx=True,
     ),
     Case(
+        "category",
+        "owner",
+        lambda w: reverse("shop_manage:category_list"),
+        lambda w: {"name_zh_hans": "外套", "name_en": "Coats", "slug": "", "position": "3"},
+        {
+            "name_zh_hans": Text(80),
+            "name_en": Text(80),
+            "slug": Text(80),
+            "position": Int(0, 32767),
+        },
+    ),
+    Case(
         "shop profile",
         "owner",
         lambda w: reverse("shop_manage:shop_profile"),
