@@ -5,6 +5,13 @@ written, and applies nothing if any row is bad; the report names each bad row by
 the file it starts on (the header is line 1; a quoted cell with line breaks spans several).
 The export puts a ' before a cell starting with = + - or @, so that a spreadsheet does not run
 it as a formula; the import takes exactly that ' off again, so a round trip keeps every value.
+
+The owner's texts have one column per language (name_zh_hans, name_en, description_zh_hans,
+...; category_zh_hans and category_en name the category). A file from before the shop had two
+languages, with plain `name`, `category`, `description`, ... columns, still imports: those
+cells are taken as the shop's own language (LANGUAGE_CODE). A language's column that the file
+does not have leaves that language of an existing product as it was; one the file has sets it,
+empty included. Reasons are written in the language of the person who uploaded the file.
 """
 
 import csv
@@ -12,8 +19,11 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from config.inputs import (
     LONG_TEXT_MAX,
@@ -24,25 +34,37 @@ from config.inputs import (
     parse_int,
 )
 
-from .models import Category, Product, Variant
+from .models import Category, CategoryOldSlug, Product, Variant
+from .slugs import unique_slug
+
+LANGUAGES = ("zh-hans", "en")  # the column order: Chinese first
+SHOP_LANGUAGE = settings.LANGUAGE_CODE
+# The texts written per language, and the file columns of each (name -> name_zh_hans, ...).
+TRANSLATED = ("name", "category", "description", "material", "care", "size_chart")
+
+
+def _columns(field: str) -> list[str]:
+    return [build_localized_fieldname(field, language) for language in LANGUAGES]
+
 
 COLUMNS = [
     "slug",
-    "name",
-    "category",
+    *_columns("name"),
+    *_columns("category"),
     "status",
     "price",
-    "description",
-    "material",
-    "care",
+    *_columns("description"),
+    *_columns("material"),
+    *_columns("care"),
+    *_columns("size_chart"),
     "size",
     "colour",
     "sku",
     "variant_price",
     "stock",
 ]
+# Required columns; a text's requirement is met by any of its columns (plain or per language).
 REQUIRED = {"slug", "name", "category", "price", "size", "colour", "sku", "stock"}
-PRODUCT_FIELDS = ["name", "category", "status", "price", "description", "material", "care"]
 
 # The cells that start a formula in a spreadsheet, and the mark the export puts before them.
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -54,13 +76,17 @@ def _field(model, name: str):
 
 
 # Text cells: the column each is stored in (its length), and whether it is one line.
-TEXT_CELLS = {
-    "slug": (_field(Product, "slug").max_length, True),
+_TEXTS = {
     "name": (_field(Product, "name").max_length, True),
     "category": (_field(Category, "name").max_length, True),
     "description": (LONG_TEXT_MAX, False),
     "material": (_field(Product, "material").max_length, True),
     "care": (LONG_TEXT_MAX, False),
+    "size_chart": (LONG_TEXT_MAX, False),
+}
+TEXT_CELLS = {
+    "slug": (_field(Product, "slug").max_length, True),
+    **{column: spec for field, spec in _TEXTS.items() for column in [field, *_columns(field)]},
     "size": (_field(Variant, "size").max_length, True),
     "colour": (_field(Variant, "colour").max_length, True),
     "sku": (_field(Variant, "sku").max_length, True),
@@ -78,16 +104,24 @@ def export_rows(products) -> list[list[str]]:
         for variant in product.variants.all():
             if not variant.is_active:
                 continue
+            texts = {
+                column: getattr(product, column) or ""
+                for text in ("name", "description", "material", "care", "size_chart")
+                for column in _columns(text)
+            }
+            for column, name_column in zip(_columns("category"), _columns("name"), strict=True):
+                texts[column] = getattr(product.category, name_column) or ""
             rows.append(
                 [
                     product.slug,
-                    product.name,
-                    product.category.name,
+                    *(texts[c] for c in _columns("name")),
+                    *(texts[c] for c in _columns("category")),
                     product.status,
                     str(product.price),
-                    product.description,
-                    product.material,
-                    product.care,
+                    *(texts[c] for c in _columns("description")),
+                    *(texts[c] for c in _columns("material")),
+                    *(texts[c] for c in _columns("care")),
+                    *(texts[c] for c in _columns("size_chart")),
                     variant.size,
                     variant.colour,
                     variant.sku,
@@ -138,12 +172,39 @@ def _text_reasons(row: dict) -> list[str]:
     for column, (limit, one_line) in TEXT_CELLS.items():
         value = row.get(column, "")
         if len(value) > limit:
-            reasons.append(f"{column} is longer than {limit} characters")
+            reasons.append(
+                _("%(column)s is longer than %(n)s characters") % {"column": column, "n": limit}
+            )
         if "\x00" in value:
-            reasons.append(f"{column} holds a NUL character")
+            reasons.append(_("%(column)s holds a NUL character") % {"column": column})
         elif one_line and not is_one_line(value):
-            reasons.append(f"{column} must be one line, without line breaks or control characters")
+            reasons.append(
+                _("%(column)s must be one line, without line breaks or control characters")
+                % {"column": column}
+            )
     return reasons
+
+
+def _texts(row: dict, header: set[str]) -> tuple[dict, list[str]]:
+    """The row's texts per language column ({"name_zh_hans": ..., "name_en": ...}), only for
+    the columns the file has (a plain `name` counts as the shop's language), and reasons."""
+    texts, reasons = {}, []
+    for text in TRANSLATED:
+        for language, column in zip(LANGUAGES, _columns(text), strict=True):
+            if column in header:
+                texts[column] = row.get(column, "")
+            if language == SHOP_LANGUAGE and text in header:
+                plain = row.get(text, "")
+                if texts.get(column) and plain and plain != texts[column]:
+                    reasons.append(
+                        _("%(plain)s and %(column)s differ; give one of them")
+                        % {"plain": text, "column": column}
+                    )
+                elif plain:
+                    texts[column] = plain
+                else:
+                    texts.setdefault(column, "")
+    return texts, reasons
 
 
 def _amount(value: str, bounds: dict):
@@ -170,7 +231,11 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise _BadFile(end + 1, f"The file is not readable CSV from line {end + 1}: {error}.")
+            raise _BadFile(
+                end + 1,
+                _("The file is not readable CSV from line %(line)s: %(error)s.")
+                % {"line": end + 1, "error": error},
+            )
         start, end = end + 1, reader.line_num
         if cells:
             yield start, cells
@@ -188,10 +253,17 @@ def parse_import(
         )
     errors: list[dict] = []
     header = [h.strip().lower() for h in (records[0][1] if records else [])]
-    missing = sorted(REQUIRED - set(header))
+    given = set(header)
+    missing = ", ".join(
+        column
+        for column in sorted(REQUIRED)
+        if not ({column, *_columns(column)} & given if column in TRANSLATED else column in given)
+    )
     if missing:
         return ImportResult(
-            errors=[{"line": 1, "reason": f"Missing columns: {', '.join(missing)}."}],
+            errors=[
+                {"line": 1, "reason": _("Missing columns: %(columns)s.") % {"columns": missing}}
+            ],
             products=[],
             total_rows=0,
         )
@@ -199,75 +271,92 @@ def parse_import(
     total = len(raw_rows)
     if total == 0:
         return ImportResult(
-            errors=[{"line": 1, "reason": "The file has no rows."}], products=[], total_rows=0
+            errors=[{"line": 1, "reason": _("The file has no rows.")}], products=[], total_rows=0
         )
     statuses = {s.value for s in Product.Status}
+    columns = set(header)
     products: dict[str, ParsedProduct] = {}
     skus: dict[str, int] = {}
     combos: dict[tuple[str, str, str], int] = {}
     for index, (line, cells) in enumerate(raw_rows):
         if len(cells) > len(header):
-            errors.append({"line": line, "reason": "More cells than columns."})
+            errors.append({"line": line, "reason": _("More cells than columns.")})
             continue
         row = {column: _unguarded(cell) for column, cell in zip(header, cells, strict=False)}
-        reasons = []
+        reasons = _text_reasons(row)
+        texts, text_reasons = _texts(row, columns)
+        reasons += text_reasons
         for column in sorted(REQUIRED):
-            if not row.get(column):
-                reasons.append(f"{column} is empty")
-        reasons += _text_reasons(row)
+            if column in TRANSLATED:
+                if not any(texts.get(c) for c in _columns(column)):
+                    reasons.append(_("%(column)s is empty in both languages") % {"column": column})
+            elif not row.get(column):
+                reasons.append(_("%(column)s is empty") % {"column": column})
         slug = row.get("slug", "")
         if slug and slugify(slug) != slug:
             reasons.append(
-                f"slug “{_shown(slug)}” may hold only lowercase letters, digits and dashes"
+                _("slug “%(slug)s” may hold only lowercase letters, digits and dashes")
+                % {"slug": _shown(slug)}
             )
         try:
             price = _amount(row["price"], PRICE) if row.get("price") else None
         except ValueError:
-            reasons.append(f"price “{_shown(row['price'])}” is not an amount")
+            reasons.append(
+                _("price “%(value)s” is not an amount") % {"value": _shown(row["price"])}
+            )
             price = None
         try:
             variant_price = (
                 _amount(row["variant_price"], VARIANT_PRICE) if row.get("variant_price") else None
             )
         except ValueError:
-            reasons.append(f"variant_price “{_shown(row['variant_price'])}” is not an amount")
+            reasons.append(
+                _("variant_price “%(value)s” is not an amount")
+                % {"value": _shown(row["variant_price"])}
+            )
             variant_price = None
         try:
             stock = parse_int(row.get("stock") or "0", min_value=-STOCK_MAX, max_value=STOCK_MAX)
             if stock < STOCK_MIN:
-                reasons.append("stock cannot be negative")
+                reasons.append(_("stock cannot be negative"))
         except ValueError:
             reasons.append(
-                f"stock “{_shown(row['stock'])}” is not a whole number from 0 to {STOCK_MAX}"
+                _("stock “%(value)s” is not a whole number from 0 to %(max)s")
+                % {"value": _shown(row["stock"]), "max": STOCK_MAX}
             )
             stock = 0
         status = row.get("status") or Product.Status.ACTIVE
         if status not in statuses:
-            reasons.append(f"status must be one of {', '.join(sorted(statuses))}")
+            reasons.append(
+                _("status must be one of %(statuses)s") % {"statuses": ", ".join(sorted(statuses))}
+            )
         if "|" in row.get("size", "") + row.get("colour", ""):
-            reasons.append("size and colour cannot contain “|”")
+            reasons.append(_("size and colour cannot contain “|”"))
         sku = row.get("sku", "").upper()
         if sku and sku in skus:
-            reasons.append(f"SKU {sku} is also on line {skus[sku]}")
+            reasons.append(
+                _("SKU %(sku)s is also on line %(line)s") % {"sku": sku, "line": skus[sku]}
+            )
         combo = (slug, row.get("size", ""), row.get("colour", ""))
         if all(combo) and combo in combos:
             reasons.append(
-                f"size {combo[1]} / {combo[2]} of {slug} is also on line {combos[combo]}"
+                _("size %(size)s / %(colour)s of %(slug)s is also on line %(line)s")
+                % {"size": combo[1], "colour": combo[2], "slug": slug, "line": combos[combo]}
             )
         fields = {
-            "name": row.get("name", ""),
-            "category": row.get("category", ""),
+            **{c: v for c, v in texts.items() if not c.startswith("category_")},
+            "category": {c: v for c, v in texts.items() if c.startswith("category_")},
             "status": status,
             "price": price,
-            "description": row.get("description", ""),
-            "material": row.get("material", ""),
-            "care": row.get("care", ""),
         }
         parsed = products.get(slug)
         if parsed is not None and not reasons:
-            for name in ("name", "category", "price"):
-                if fields[name] != parsed.fields[name]:
-                    reasons.append(f"{name} differs from line {parsed.line} for the same slug")
+            for name in (*_columns("name"), "category", "price"):
+                if fields.get(name) != parsed.fields.get(name):
+                    reasons.append(
+                        _("%(column)s differs from line %(line)s for the same slug")
+                        % {"column": name, "line": parsed.line}
+                    )
         if reasons:
             errors.append({"line": line, "reason": "; ".join(reasons) + "."})
         else:
@@ -298,28 +387,60 @@ def parse_import(
                 (p.slug for p in products.values() for v in p.variants if v["sku"] == sku), None
             )
             if owner != own_slug:
-                errors.append({"line": line, "reason": f"SKU {sku} belongs to product “{owner}”."})
+                errors.append(
+                    {
+                        "line": line,
+                        "reason": _("SKU %(sku)s belongs to product “%(slug)s”.")
+                        % {"sku": sku, "slug": owner},
+                    }
+                )
     errors.sort(key=lambda e: e["line"])
     if progress:
         progress(total, total)
     return ImportResult(errors=errors, products=list(products.values()), total_rows=total)
 
 
+def _category(names: dict, known: list[Category]) -> Category:
+    """The category a row names ({"category_zh_hans": ..., "category_en": ...}): the one with
+    the same name in either language (case aside), else a new one with those names."""
+    wanted = {
+        name_column: names.get(column, "").lower()
+        for name_column, column in zip(_columns("name"), _columns("category"), strict=True)
+    }
+    for category in known:
+        for name_column, name in wanted.items():
+            if name and (getattr(category, name_column) or "").lower() == name:
+                return category
+    given = {
+        c: names.get(f, "") for c, f in zip(_columns("name"), _columns("category"), strict=True)
+    }
+    shown = next(
+        (
+            given[c]
+            for c in [build_localized_fieldname("name", SHOP_LANGUAGE), *given]
+            if given.get(c)
+        ),
+        "",
+    )
+    category = Category.objects.create(
+        slug=unique_slug(shown, Category, old_slugs=CategoryOldSlug, fallback="category"),
+        **{column: value or None for column, value in given.items()},
+    )
+    known.append(category)
+    return category
+
+
 @transaction.atomic
 def apply_import(products: list[ParsedProduct]) -> tuple[int, int]:
-    """Create or update every product and its variants; returns (created, updated)."""
+    """Create or update every product and its variants; returns (created, updated).
+
+    Only the language columns the file has are written: an English-only file leaves the
+    Chinese texts of the products it updates as they were.
+    """
     created = updated = 0
-    categories = {c.name.lower(): c for c in Category.objects.all()}
+    known = list(Category.objects.all())
     for parsed in products:
-        name = parsed.fields["category"]
-        category = categories.get(name.lower())
-        if category is None:
-            # Room for a "-<n>" when the slug is taken, within the column.
-            base = (slugify(name) or "category")[: CATEGORY_SLUG_MAX - 6]
-            slug, n = base, 2
-            while Category.objects.filter(slug=slug).exists():
-                slug, n = f"{base}-{n}", n + 1
-            category = categories[name.lower()] = Category.objects.create(name=name, slug=slug)
+        category = _category(parsed.fields["category"], known)
         defaults = {**parsed.fields, "category": category}
         product, was_created = Product.objects.update_or_create(slug=parsed.slug, defaults=defaults)
         created += was_created

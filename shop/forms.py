@@ -1,8 +1,14 @@
+import re
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.text import slugify
+from django.db import models
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from modeltranslation.fields import TranslationField
+from modeltranslation.utils import build_localized_fieldname
 
 from config.inputs import (
     SingleLineCharField,
@@ -16,14 +22,87 @@ from config.inputs import (
 from .images import ACCEPT, check_image, clean_image
 from .models import (
     Category,
+    CategoryOldSlug,
     Product,
     ProductImage,
+    ProductOldSlug,
     ShopProfile,
     StockAdjustment,
     Variant,
     size_sort_key,
 )
 from .services import STOCK_MAX, STOCK_MIN, VariantCell
+from .slugs import slug_text, unique_slug
+from .translation import CATEGORY_TEXTS, PRODUCT_TEXTS, PROFILE_TEXTS
+
+# The owner's languages, the shop's own first (Chinese for a new shop): the order of the
+# columns in every bilingual form, and the language a slug is made from.
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
+EDIT_LANGUAGES = [
+    language for language in ("zh-hans", "en") if language in settings.MODELTRANSLATION_LANGUAGES
+]
+SLUG_LANGUAGES = sorted(EDIT_LANGUAGES, key=lambda language: language != settings.LANGUAGE_CODE)
+
+
+def columns(field: str) -> list[str]:
+    """The per-language form fields of `field`, Chinese first: name_zh_hans, name_en."""
+    return [build_localized_fieldname(field, language) for language in EDIT_LANGUAGES]
+
+
+def translated_columns(fields) -> list[str]:
+    return [column for field in fields for column in columns(field)]
+
+
+def bilingual_formfield(model_field, **kwargs):
+    """bounded_formfield for translation columns too: a CharField's column (name_en) is a
+    generated subclass of CharField, which bounded_formfield would not make one-line."""
+    if isinstance(model_field, TranslationField) and not model_field.choices:
+        if type(model_field.translated_field) is models.CharField:
+            kwargs.setdefault("form_class", SingleLineCharField)
+    return bounded_formfield(model_field, **kwargs)
+
+
+class BilingualForm(forms.ModelForm):
+    """A ModelForm whose texts are edited in both languages, side by side.
+
+    Labels name the language in itself ("Name · 简体中文", "Name · English"), each input
+    carries its `lang` (right fonts, spell checking, screen reader voice), and
+    `bilingual_rows` gives the template one row per text with its two fields, Chinese first.
+    """
+
+    bilingual: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.bilingual:
+            label = self._meta.model._meta.get_field(field).verbose_name
+            for language, column in zip(EDIT_LANGUAGES, columns(field), strict=True):
+                form_field = self.fields[column]
+                form_field.label = format_lazy(
+                    "{} · {}", label[:1].upper() + label[1:], LANGUAGE_NAMES[language]
+                )
+                form_field.widget.attrs["lang"] = language
+                if language != EDIT_LANGUAGES[0]:
+                    form_field.help_text = ""
+
+    def bilingual_rows(self) -> list[list]:
+        return [[self[column] for column in columns(field)] for field in self.bilingual]
+
+    def require_one_language(self, field: str, message: str) -> None:
+        """At least one language's `field` given; else `message` on the first column."""
+        if not any((self.cleaned_data.get(column) or "").strip() for column in columns(field)):
+            first = columns(field)[0]
+            if first not in self.errors:
+                self.add_error(first, message)
+
+    def name_for_slug(self, field: str = "name") -> str:
+        """The name a new slug is made from: the shop's language, else the other one."""
+        for language in SLUG_LANGUAGES:
+            name = (self.cleaned_data.get(build_localized_fieldname(field, language)) or "").strip()
+            if name:
+                return name
+        return ""
+
 
 MAX_IMAGES_PER_UPLOAD = 12
 
@@ -116,11 +195,14 @@ def _split_list(value: str, what: str) -> list[str]:
     return items
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(BilingualForm):
     """The product with its variants as one grid: sizes down, colours across, stock in cells.
 
-    Cells are posted as `v|<size>|<colour>|stock`, `...|sku` and `...|price`.
+    Its texts are edited in both languages (name_zh_hans, name_en, ...); a name in one of
+    them is enough. Cells are posted as `v|<size>|<colour>|stock`, `...|sku` and `...|price`.
     """
+
+    bilingual = PRODUCT_TEXTS
 
     sizes = SingleLineCharField(
         label=_lazy("Sizes"),
@@ -138,25 +220,30 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        formfield_callback = bounded_formfield
+        formfield_callback = bilingual_formfield
         fields = [
-            "name",
+            *translated_columns(["name"]),
             "slug",
             "category",
             "status",
             "featured",
             "price",
-            "description",
-            "material",
-            "care",
-            "size_chart",
+            *translated_columns(["description", "material", "care", "size_chart"]),
         ]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 4}),
-            "care": forms.Textarea(attrs={"rows": 2}),
-            "size_chart": forms.Textarea(
-                attrs={"rows": 4, "placeholder": "Size | Chest cm | Length cm\nS | 96 | 68"}
-            ),
+            **{c: forms.Textarea(attrs={"rows": 4}) for c in columns("description")},
+            **{c: forms.Textarea(attrs={"rows": 2}) for c in columns("care")},
+            **{
+                c: forms.Textarea(attrs={"rows": 4, "placeholder": placeholder})
+                for c, placeholder in zip(
+                    columns("size_chart"),
+                    [
+                        "尺码 | 胸围 cm | 衣长 cm\nS | 96 | 68",
+                        "Size | Chest cm | Length cm\nS | 96 | 68",
+                    ],
+                    strict=True,
+                )
+            },
         }
 
     def __init__(self, *args, **kwargs):
@@ -235,19 +322,47 @@ class ProductForm(forms.ModelForm):
             raise ValidationError(_("Give at least one colour."))
         return colours
 
-    def clean_slug(self):
-        slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))
-        if not slug:
-            raise ValidationError(_("Give an address slug made of letters, digits and dashes."))
-        clash = Product.objects.filter(slug=slug).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise ValidationError(
-                _("Another product already uses the address “%(s)s”.") % {"s": slug}
-            )
-        return slug
+    def _name_slug_was_made_from(self, slug: str) -> str | None:
+        """The stored name, when the posted slug is the stored one and was made from it: the
+        owner renamed the product without choosing an address, so the address follows."""
+        if not self.instance.pk or slug != self.instance.slug:
+            return None
+        stored = Product.objects.filter(pk=self.instance.pk).values(*columns("name")).first()
+        for language in SLUG_LANGUAGES if stored else ():
+            old_name = (stored[build_localized_fieldname("name", language)] or "").strip()
+            if old_name:
+                made = slug_text(old_name)
+                if made and re.fullmatch(rf"{re.escape(made)}(-\d+)?", slug):
+                    return old_name
+                return None
+        return None
 
     def clean(self):
         cleaned = super().clean()
+        self.require_one_language("name", _("Give the product a name in at least one language."))
+        name = self.name_for_slug()
+        slug = cleaned.get("slug") or ""
+        if "slug" not in self.errors and name:
+            old_name = self._name_slug_was_made_from(slug) if slug else None
+            if not slug or (old_name is not None and slug_text(old_name) != slug_text(name)):
+                # Made from the name, in pinyin for a Chinese one, with -2, -3 if taken.
+                slug = cleaned["slug"] = unique_slug(
+                    name, Product, old_slugs=ProductOldSlug, exclude_pk=self.instance.pk
+                )
+            elif Product.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "slug", _("Another product already uses the address “%(s)s”.") % {"s": slug}
+                )
+            elif (
+                ProductOldSlug.objects.filter(slug=slug)
+                .exclude(product_id=self.instance.pk)
+                .exists()
+            ):
+                self.add_error(
+                    "slug",
+                    _("“%(s)s” was the address of another product and still leads there.")
+                    % {"s": slug},
+                )
         sizes, colours = cleaned.get("sizes"), cleaned.get("colours")
         if not sizes or not colours:
             return cleaned
@@ -335,40 +450,90 @@ class StockAdjustForm(forms.Form):
         return delta
 
 
-class ShopProfileForm(forms.ModelForm):
+class ShopProfileForm(BilingualForm):
+    """The shop's own texts in both languages, its contact and delivery figures, and the
+    business licence and ICP number the footer shows (all optional)."""
+
+    bilingual = PROFILE_TEXTS
     logo_upload = ImageField(label=_lazy("Logo"), required=False)
 
     class Meta:
         model = ShopProfile
-        formfield_callback = bounded_formfield
+        formfield_callback = bilingual_formfield
         fields = [
-            "name",
-            "tagline",
-            "story",
-            "location",
-            "difference",
-            "shipping_policy",
-            "returns_policy",
+            *translated_columns(PROFILE_TEXTS),
             "contact_email",
             "contact_phone",
             "currency",
             "shipping_flat_rate",
             "free_shipping_over",
-            "bank_transfer_instructions",
+            "licence_company",
+            "licence_number",
+            "icp_number",
         ]
         widgets = {
-            "story": forms.Textarea(attrs={"rows": 5}),
-            "difference": forms.Textarea(attrs={"rows": 4}),
-            "shipping_policy": forms.Textarea(attrs={"rows": 2}),
-            "returns_policy": forms.Textarea(attrs={"rows": 2}),
-            "bank_transfer_instructions": forms.Textarea(attrs={"rows": 3}),
+            **{c: forms.Textarea(attrs={"rows": 5}) for c in columns("story")},
+            **{c: forms.Textarea(attrs={"rows": 4}) for c in columns("difference")},
+            **{c: forms.Textarea(attrs={"rows": 2}) for c in columns("shipping_policy")},
+            **{c: forms.Textarea(attrs={"rows": 2}) for c in columns("returns_policy")},
+            **{c: forms.Textarea(attrs={"rows": 3}) for c in columns("bank_transfer_instructions")},
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        self.require_one_language("name", _("Give the shop a name in at least one language."))
+        return cleaned
+
+    def clean_licence_number(self):
+        # Printed in groups on some licences, typed in lower case on phones.
+        return "".join(self.cleaned_data["licence_number"].split()).upper()
+
+    def clean_icp_number(self):
+        return "".join(self.cleaned_data["icp_number"].split())
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()
         if len(currency) != 3 or not currency.isalpha():
             raise ValidationError(_("Use a three-letter ISO 4217 code such as CNY or USD."))
         return currency
+
+
+class CategoryForm(BilingualForm):
+    """A category's name in both languages (one is enough; each unique in its language), its
+    address and its place in the list. An empty address is made from the name."""
+
+    bilingual = CATEGORY_TEXTS
+
+    class Meta:
+        model = Category
+        formfield_callback = bilingual_formfield
+        fields = [*translated_columns(CATEGORY_TEXTS), "slug", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Part of the address; made from the name when empty.")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.require_one_language("name", _("Give the category a name in at least one language."))
+        slug = cleaned.get("slug")
+        name = self.name_for_slug()
+        if "slug" in self.errors or not name:
+            return cleaned
+        if not slug:
+            cleaned["slug"] = unique_slug(
+                name,
+                Category,
+                old_slugs=CategoryOldSlug,
+                exclude_pk=self.instance.pk,
+                fallback="category",
+            )
+        elif Category.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "slug", _("Another category already uses the address “%(s)s”.") % {"s": slug}
+            )
+        return cleaned
 
 
 class ImportForm(forms.Form):

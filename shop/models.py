@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .storage import private_storage, random_name
@@ -20,7 +21,56 @@ def size_sort_key(size: str) -> tuple[int, str]:
     return (len(SIZE_ORDER), upper.zfill(8))
 
 
-class ShopProfile(models.Model):
+class SavedInShopLanguage(models.Model):
+    """A model with texts in both languages (shop/translation.py) whose plain column
+    (`name`, beside `name_zh_hans` and `name_en`) always holds the shop's own language.
+
+    modeltranslation writes the plain column with whatever language is active during save
+    (falling back to the other one when empty): an owner saving in English would leave English
+    there, the next save in Chinese Chinese. Saving under LANGUAGE_CODE keeps it one thing,
+    the shop-language text (or the other language when that one is empty), so the unique
+    plain columns (Category.name, CannedReply.title) mean "unique as the shop shows them".
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # A save of name_en alone (update_or_create does that) rewrites `name` too.
+            from modeltranslation.translator import translator
+            from modeltranslation.utils import build_localized_fieldname
+
+            texts = translator.get_options_for_model(type(self)).fields
+            kwargs["update_fields"] = set(update_fields) | {
+                text
+                for text in texts
+                if any(
+                    build_localized_fieldname(text, language) in update_fields
+                    for language in settings.MODELTRANSLATION_LANGUAGES
+                )
+            }
+        with translation.override(settings.LANGUAGE_CODE):
+            super().save(*args, **kwargs)
+
+
+# Unified social credit code (统一社会信用代码): 18 characters of digits and capitals without
+# I, O, S, V, Z. Checked loosely (shape, not the check digit); the older 15-digit business
+# registration numbers on licences issued before 2016 are accepted too.
+USCC = RegexValidator(
+    r"^(?:[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}|[0-9]{15})$",
+    _("Give the 18-character unified social credit code (or the 15-digit licence number)."),
+)
+# An ICP filing (备案) or licence (许可证) number: a province's one-character name, ICP,
+# 备 or 证, digits, 号, and for a filing often a site number after a dash (鄂ICP备2026000001号-1).
+ICP_NUMBER = RegexValidator(
+    r"^[\u4e00-\u9fff]ICP[备证][0-9]{6,12}号(?:-[0-9]{1,4})?$",
+    _("Give the ICP number as filed, e.g. 鄂ICP备2026000001号-1."),
+)
+
+
+class ShopProfile(SavedInShopLanguage):
     """The factory itself: one row, edited by the owner."""
 
     name = models.CharField(_("shop name"), max_length=120, default="Our workshop")
@@ -60,6 +110,27 @@ class ShopProfile(models.Model):
         blank=True,
         help_text=_("Shown to buyers who choose bank transfer, with their order number."),
     )
+    # What Chinese e-commerce law asks a shop to show (电子商务法 art. 15): the business
+    # licence, and for a site hosted in mainland China its ICP filing number. All optional.
+    licence_company = models.CharField(
+        _("company name on the business licence"), max_length=120, blank=True
+    )
+    licence_number = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[USCC],
+        help_text=_("The 18-character code on the business licence."),
+    )
+    icp_number = models.CharField(
+        _("ICP filing number"),
+        max_length=40,
+        blank=True,
+        validators=[ICP_NUMBER],
+        help_text=_(
+            "E.g. 鄂ICP备2026000001号-1; shown in the footer, linked to the MIIT register."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -76,11 +147,25 @@ class ShopProfile(models.Model):
         return profile
 
     @property
+    def names_in_other_languages(self) -> list[tuple[str, str]]:
+        """(language, name) for each language whose name differs from the one shown now: a
+        factory known as 景和制衣 and as Jinghe Garment Works signs with both."""
+        shown = self.name
+        others = []
+        for language in settings.MODELTRANSLATION_LANGUAGES:
+            name = getattr(self, f"name_{language.replace('-', '_')}") or ""
+            if name and name != shown:
+                others.append((language, name))
+        return others
+
+    @property
     def difference_points(self) -> list[str]:
         return [line.strip() for line in self.difference.splitlines() if line.strip()]
 
 
-class Category(models.Model):
+class Category(SavedInShopLanguage):
+    # Unique in each language (name_zh_hans, name_en: NULL when empty) and as the shop shows
+    # it (this plain column, see SavedInShopLanguage).
     name = models.CharField(_("name"), max_length=80, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -98,7 +183,7 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(status=Product.Status.ACTIVE)
 
 
-class Product(models.Model):
+class Product(SavedInShopLanguage):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ACTIVE = "active", _("Active")
@@ -163,6 +248,29 @@ class Product(models.Model):
             for line in self.size_chart.splitlines()
             if line.strip()
         ]
+
+
+class OldSlug(models.Model):
+    """A slug a product or category had before its name (and so its slug) changed: the old
+    address answers with a permanent redirect to the new one. Abstract: one table each."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class ProductOldSlug(OldSlug):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=180, unique=True, allow_unicode=False)
+
+
+class CategoryOldSlug(OldSlug):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=80, unique=True)
 
 
 class Variant(models.Model):

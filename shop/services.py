@@ -6,16 +6,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
-from django.utils.text import slugify
+from django.utils import translation
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from config.inputs import int_range
 
 from .cache import bump_catalogue_version
 from .images import CleanImage, store_image_files
-from .models import Product, ProductImage, ShopProfile, StockAdjustment, Variant
+from .models import (
+    Category,
+    CategoryOldSlug,
+    Product,
+    ProductImage,
+    ProductOldSlug,
+    ShopProfile,
+    StockAdjustment,
+    Variant,
+)
+from .slugs import unique_slug
+
+LANGUAGES = settings.MODELTRANSLATION_LANGUAGES
 
 # What the stock column holds on every database the shop runs on.
 STOCK_MIN, STOCK_MAX = int_range(Variant._meta.get_field("stock"))
@@ -53,6 +67,7 @@ def save_product(
     """
     try:
         with transaction.atomic():
+            keep_old_slug(product)
             product.save()
             existing = {(v.size, v.colour): v for v in product.variants.all()}
             keep = set()
@@ -77,6 +92,39 @@ def save_product(
         ) from error
     add_images(product, new_images)
     return product
+
+
+def keep_old_slug(row: Product | Category) -> None:
+    """Before `row` is saved with a new slug, keep its current one as an old address.
+
+    The old address then answers a 301 to the new one (shop.views). A slug coming back (the
+    row's own old one, or one another row left behind) stops being an old address, so the
+    live row always wins. Call inside the transaction that saves `row`.
+    """
+    table, owner = (
+        (ProductOldSlug, "product") if isinstance(row, Product) else (CategoryOldSlug, "category")
+    )
+    table.objects.filter(slug=row.slug).delete()
+    if row.pk is None:
+        return
+    current = type(row).objects.filter(pk=row.pk).values_list("slug", flat=True).first()
+    if current and current != row.slug:
+        table.objects.update_or_create(slug=current, defaults={owner: row})
+
+
+@transaction.atomic
+def save_category(category: Category) -> Category:
+    """Save a category (validated by its form), keeping its old slug as an address that
+    redirects. Raises CatalogueError when a name or slug was taken by a save just now."""
+    try:
+        with transaction.atomic():
+            keep_old_slug(category)
+            category.save()
+    except IntegrityError as error:
+        raise CatalogueError(
+            _("Another category has this name or address; choose another.")
+        ) from error
+    return category
 
 
 @transaction.atomic
@@ -151,20 +199,24 @@ def _copy_file(field_file) -> str:
 def duplicate_product(product: Product, *, acting_user=None) -> Product:
     """Copy a product as a draft with its variants (new SKUs, stock 0) and images (their files
     copied)."""
-    base = slugify(f"{product.slug}-copy")[:170]
-    slug, n = base, 2
-    while Product.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
+    slug = unique_slug(f"{product.slug}-copy", Product, old_slugs=ProductOldSlug)
+    texts = {}
+    for language in LANGUAGES:
+        column = build_localized_fieldname("name", language)
+        name = getattr(product, column)
+        if name:
+            # "Copy of" in the language of the name it goes before.
+            with translation.override(language):
+                texts[column] = _("Copy of %(name)s") % {"name": name}
+        for field in ("description", "material", "care", "size_chart"):
+            column = build_localized_fieldname(field, language)
+            texts[column] = getattr(product, column)
     copy = Product.objects.create(
-        name=_("Copy of %(name)s") % {"name": product.name},
         slug=slug,
         category=product.category,
         status=Product.Status.DRAFT,
         price=product.price,
-        description=product.description,
-        material=product.material,
-        care=product.care,
-        size_chart=product.size_chart,
+        **texts,
     )
     for variant in product.variants.filter(is_active=True):
         sku, n = f"{variant.sku}-C"[:64], 2

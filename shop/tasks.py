@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from config.celery import publish
@@ -31,15 +32,23 @@ SWEEP_GRACE = timedelta(minutes=2)
 
 
 @shared_task(acks_late=True)
-def import_products(job_id: int, swept: bool = False) -> str:
+def import_products(job_id: int, swept: bool = False, language: str = "") -> str:
     """Run a CSV import: check every row, then apply all of them or none.
 
     Safe to run twice: a finished job is left alone, a waiting job is taken by one task only
     (a conditional update), and a job cut off mid-way starts again (the apply step is one
     transaction, so a cut leaves nothing half-applied). The sweep's copy (`swept`) only takes
     a waiting job. Whatever goes wrong, the job ends failed with a reason the owner reads,
-    never "applying" for ever.
+    never "applying" for ever. Row reasons are written in `language`, the uploader's (the
+    shop's own when the sweep queued the job again).
     """
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _import(job_id, swept)
+
+
+def _import(job_id: int, swept: bool) -> str:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return "skipped"

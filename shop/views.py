@@ -5,9 +5,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -15,7 +16,7 @@ from config.inputs import page_number as parse_page
 
 from .cache import FEW_LEFT, catalogue_version
 from .forms import CatalogueFilterForm
-from .models import Product
+from .models import CategoryOldSlug, Product, ProductOldSlug
 from .page_cache import cache_public_page
 from .sections import product_page
 from .selectors import (
@@ -53,7 +54,24 @@ def _catalogue_key(params: dict, page_number: int) -> str:
         sorted((k, str(v)) for k, v in params.items() if v not in (None, "", False))
     )
     digest = hashlib.blake2b(f"{canonical}&page={page_number}".encode(), digest_size=16).hexdigest()
-    return f"catalogue:grid:{catalogue_version()}:{digest}"
+    # Per language: the grid holds the products' names in the visitor's language.
+    return f"catalogue:grid:{catalogue_version()}:{get_language()}:{digest}"
+
+
+def _moved_category(request, slug: str | None):
+    """A 301 to the same list under the category's new slug when `slug` is an old one."""
+    # One query, only for a filtered list. A live category never has its slug in the old
+    # table (shop.services.keep_old_slug removes it when a row takes the slug again).
+    new_slug = (
+        CategoryOldSlug.objects.filter(slug=slug).values_list("category__slug", flat=True).first()
+        if slug
+        else None
+    )
+    if new_slug is None:
+        return None
+    query = request.GET.copy()
+    query["category"] = new_slug
+    return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}")
 
 
 @require_GET
@@ -62,6 +80,9 @@ def _catalogue_key(params: dict, page_number: int) -> str:
 def product_list(request):
     form = CatalogueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    moved = _moved_category(request, filters.get("category"))
+    if moved is not None:
+        return moved
     # A number, so that junk page values share one cached grid rather than one each.
     page_number = parse_page(request.GET.get("page"))
     key = _catalogue_key(filters, page_number)
@@ -106,7 +127,12 @@ def product_detail(request, slug: str):
     try:
         product = product_for_page(slug)
     except Product.DoesNotExist:
-        raise Http404("No such product.")
+        old = ProductOldSlug.objects.filter(slug=slug, product__status=Product.Status.ACTIVE)
+        new_slug = old.values_list("product__slug", flat=True).first()
+        if new_slug is None:
+            raise Http404("No such product.")
+        # The product was renamed: links and search engines keep the old address.
+        return HttpResponsePermanentRedirect(Product(slug=new_slug).get_absolute_url())
     context = {
         "product": product,
         "images": list(product.images.all()),

@@ -5,7 +5,7 @@ class SupportConfig(AppConfig):
     name = "support"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import demo_seed, receivers  # noqa: F401
         from .sections import register
 
         register()  # its part of the buyer's order page

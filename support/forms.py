@@ -1,11 +1,12 @@
 import secrets
 
 from django import forms
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from config.inputs import SingleLineCharField, bounded_formfield
+from config.inputs import SingleLineCharField
 from orders.models import Order
-from shop.forms import ImagesField
+from shop.forms import BilingualForm, ImagesField, bilingual_formfield, columns, translated_columns
 
 from . import services
 from .models import CannedReply, Ticket
@@ -110,12 +111,23 @@ class SatisfactionForm(forms.Form):
     )
 
 
-class CannedReplyForm(forms.ModelForm):
+class CannedReplyForm(BilingualForm):
+    """A canned reply in both languages; a ticket gets the one in its own language (or the
+    other when that is empty). A title and a body in at least one language."""
+
+    bilingual = ("title", "body")
+
     class Meta:
         model = CannedReply
-        formfield_callback = bounded_formfield
-        fields = ["title", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        formfield_callback = bilingual_formfield
+        fields = translated_columns(["title", "body"])
+        widgets = {column: forms.Textarea(attrs={"rows": 6}) for column in columns("body")}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.require_one_language("title", _("Give the reply a title in at least one language."))
+        self.require_one_language("body", _("Write the reply in at least one language."))
+        return cleaned
 
 
 class InboxFilterForm(forms.Form):

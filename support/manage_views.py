@@ -1,5 +1,6 @@
 """The staff inbox under /manage/tickets/ (Support and Owner)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -21,7 +22,7 @@ from . import services
 from .forms import CannedReplyForm, InboxFilterForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket, TicketAttachment
 from .sections import ticket_page
-from .selectors import VIEWS, customer_history, inbox, inbox_figures
+from .selectors import VIEWS, canned_body, customer_history, inbox, inbox_figures
 
 staff_required = role_required(OWNER, SUPPORT)
 
@@ -65,16 +66,18 @@ def _detail(request, ticket, form=None, status=200):
     canned = list(CannedReply.objects.all())
     chosen = request.GET.get("canned")
     initial_body = ""
+    # The reply goes out in the ticket's language (Ticket.language, once tickets have one).
+    language = getattr(ticket, "language", None) or settings.LANGUAGE_CODE
     if parse_id(chosen):
         reply = next((c for c in canned if c.pk == parse_id(chosen)), None)
-        initial_body = services.render_canned(reply.body, ticket) if reply else ""
+        initial_body = services.render_canned(canned_body(reply, language), ticket) if reply else ""
     form = form or StaffReplyForm(initial={"nonce": new_nonce(), "body": initial_body})
     order = ticket.order
     context = {
         "ticket": ticket,
         "thread": list(ticket.messages.select_related("author").prefetch_related("attachments")),
         "form": form,
-        "canned": [(c, services.render_canned(c.body, ticket)) for c in canned],
+        "canned": [(c, services.render_canned(canned_body(c, language), ticket)) for c in canned],
         "staff": list(_staff_users()),
         "priorities": Ticket.Priority.choices,
         "order": order,

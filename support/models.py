@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
+from shop.models import SavedInShopLanguage
 from shop.storage import private_storage
 
 
@@ -174,10 +175,13 @@ class TicketAttachment(models.Model):
         return self.original.name
 
 
-class CannedReply(models.Model):
-    title = models.CharField(max_length=100, unique=True)
+class CannedReply(SavedInShopLanguage):
+    """A reply staff insert on a ticket, in both languages (support/translation.py); the
+    plain columns hold the shop's language (unique titles as the shop shows them)."""
+
+    title = models.CharField(_("title"), max_length=100, unique=True)
     body = models.TextField(
-        help_text=_("Variables: {customer_name}, {order_number}, {ticket_number}.")
+        _("reply"), help_text=_("Variables: {customer_name}, {order_number}, {ticket_number}.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders.models import Order
 
@@ -136,3 +137,13 @@ def inbox_figures(user) -> dict:
         figures = {"counts": view_counts(user), "satisfaction": satisfaction_rate()}
         cache.set(key, figures, INBOX_FIGURES_SECONDS)
     return figures
+
+
+def canned_body(reply, language: str) -> str:
+    """The canned reply's body in `language` ("zh-hans" or "en"), or in the other language
+    when that one is empty: a ticket is answered in its own language, not the staff
+    member's. (Reading `reply.body` would give the language of the page being shown.)"""
+    if language not in settings.MODELTRANSLATION_LANGUAGES:
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        return reply.body

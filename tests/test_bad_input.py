@@ -225,13 +225,16 @@ REVIEW = {
     "height_cm": "165",
     "usual_size": "M",
 }
+# The owner's texts are posted once per language (name_zh_hans, name_en, ...).
 PRODUCT_FIELDS = {
-    "name": Text(160),
+    **{f"name_{lang}": Text(160) for lang in ("zh_hans", "en")},
     "slug": Text(180),
-    "material": Text(200),
-    "description": Text(20_000, one_line=False),
-    "care": Text(20_000, one_line=False),
-    "size_chart": Text(20_000, one_line=False),
+    **{f"material_{lang}": Text(200) for lang in ("zh_hans", "en")},
+    **{
+        f"{field}_{lang}": Text(20_000, one_line=False)
+        for field in ("description", "care", "size_chart")
+        for lang in ("zh_hans", "en")
+    },
     "price": Amount(10, 2),
     "category": Choice(),
     "status": Choice(),
@@ -245,15 +248,20 @@ PRODUCT_FIELDS = {
 
 def _product(world, **extra):
     return {
-        "name": "Wool coat",
+        "name_zh_hans": "羊毛大衣",
+        "name_en": "Wool coat",
         "slug": "",
         "category": world.category.pk,
         "status": "active",
         "price": "399.00",
-        "description": "Warm.",
-        "material": "Wool",
-        "care": "Dry clean.",
-        "size_chart": "",
+        "description_zh_hans": "保暖。",
+        "description_en": "Warm.",
+        "material_zh_hans": "羊毛",
+        "material_en": "Wool",
+        "care_zh_hans": "干洗。",
+        "care_en": "Dry clean.",
+        "size_chart_zh_hans": "",
+        "size_chart_en": "",
         "sizes": "M",
         "colours": "Navy",
         "v|M|Navy|stock": "3",
@@ -472,7 +480,7 @@ CASES = [
         "edit product",
         "owner",
         lambda w: reverse("shop_manage:product_edit", args=[w.product.pk]),
-        lambda w: _product(w, name="Linen shirt v2", slug=w.product.slug),
+        lambda w: _product(w, name_en="Linen shirt v2", slug=w.product.slug),
         PRODUCT_FIELDS,
     ),
     Case(
@@ -492,38 +500,65 @@ CASES = [
         htmx=True,
     ),
     Case(
+        "category",
+        "owner",
+        lambda w: reverse("shop_manage:category_list"),
+        lambda w: {"name_zh_hans": "外套", "name_en": "Coats", "slug": "", "position": "3"},
+        {
+            "name_zh_hans": Text(80),
+            "name_en": Text(80),
+            "slug": Text(80),
+            "position": Int(0, 32767),
+        },
+    ),
+    Case(
         "shop profile",
         "owner",
         lambda w: reverse("shop_manage:shop_profile"),
         lambda w: {
-            "name": "Yichang Linen Works",
-            "tagline": "Shirts sewn by people you can write to",
-            "story": "Since 1998.",
-            "location": "Yichang, Hubei",
-            "difference": "Linen from Hubei",
-            "shipping_policy": "Two days.",
-            "returns_policy": "Thirty days.",
+            "name_zh_hans": "宜昌亚麻工坊",
+            "name_en": "Yichang Linen Works",
+            "tagline_en": "Shirts sewn by people you can write to",
+            "story_en": "Since 1998.",
+            "location_en": "Yichang, Hubei",
+            "difference_en": "Linen from Hubei",
+            "shipping_policy_en": "Two days.",
+            "returns_policy_en": "Thirty days.",
             "contact_email": "hello@example.com",
             "contact_phone": "+86 717 000 0000",
             "currency": "CNY",
             "shipping_flat_rate": "15.00",
             "free_shipping_over": "299.00",
-            "bank_transfer_instructions": "Bank of Yichang",
+            "bank_transfer_instructions_en": "Bank of Yichang",
+            "licence_company": "宜昌亚麻制衣有限公司",
+            "licence_number": "91420500MA4F000000",
+            "icp_number": "鄂ICP备2026000001号-1",
         },
         {
-            "name": Text(120),
-            "tagline": Text(200),
-            "location": Text(200),
+            **{
+                f"{field}_{lang}": Text(limit)
+                for field, limit in (("name", 120), ("tagline", 200), ("location", 200))
+                for lang in ("zh_hans", "en")
+            },
             "contact_email": Email(254),
             "contact_phone": Text(40),
             "currency": Text(3),
             "shipping_flat_rate": Amount(8, 2),
             "free_shipping_over": Amount(10, 2),
-            "story": Text(20_000, one_line=False),
-            "difference": Text(20_000, one_line=False),
-            "shipping_policy": Text(20_000, one_line=False),
-            "returns_policy": Text(20_000, one_line=False),
-            "bank_transfer_instructions": Text(20_000, one_line=False),
+            **{
+                f"{field}_{lang}": Text(20_000, one_line=False)
+                for field in (
+                    "story",
+                    "difference",
+                    "shipping_policy",
+                    "returns_policy",
+                    "bank_transfer_instructions",
+                )
+                for lang in ("zh_hans", "en")
+            },
+            "licence_company": Text(120),
+            "licence_number": Text(18),
+            "icp_number": Text(40),
         },
     ),
     Case(
@@ -676,8 +711,16 @@ CASES = [
         "canned reply",
         "support",
         lambda w: reverse("support_manage:canned_list"),
-        lambda w: {"title": "Size exchange", "body": "Hi {customer_name}, we will swap it."},
-        {"title": Text(100), "body": Text(20_000, one_line=False)},
+        lambda w: {
+            "title_zh_hans": "换尺码",
+            "title_en": "Size exchange",
+            "body_zh_hans": "{customer_name}您好，我们给您换。",
+            "body_en": "Hi {customer_name}, we will swap it.",
+        },
+        {
+            **{f"title_{lang}": Text(100) for lang in ("zh_hans", "en")},
+            **{f"body_{lang}": Text(20_000, one_line=False) for lang in ("zh_hans", "en")},
+        },
     ),
 ]
 

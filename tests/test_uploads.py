@@ -206,7 +206,7 @@ def test_the_product_form_refuses_thirteen_new_photos_before_decoding(owner_clie
     product = ProductFactory(slug="shirt")
     VariantFactory(product=product, size="M", colour="Navy", sku="SHIRT-M-NAVY")
     data = {
-        "name": product.name,
+        "name_en": product.name,
         "slug": "shirt",
         "category": product.category_id,
         "status": "active",
@@ -228,7 +228,7 @@ def test_a_huge_logo_header_is_refused_before_decoding(owner_client, watch):
     response = owner_client.post(
         reverse("shop_manage:shop_profile"),
         {
-            "name": "Workshop",
+            "name_en": "Workshop",
             "currency": "CNY",
             "shipping_flat_rate": "15.00",
             "logo_upload": SimpleUploadedFile("logo.png", header_only_png(50_000, 50_000)),

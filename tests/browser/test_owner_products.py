@@ -18,7 +18,17 @@ def test_owner_creates_a_product_with_variants_and_a_photo(
     page.goto(f"{live_server.url}/manage/products/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("New product")
 
-    page.locator("#id_name").fill("Navy Overshirt")
+    # The two languages side by side on a wide screen, Chinese first; stacked on a phone.
+    zh, en = page.locator("#id_name_zh_hans"), page.locator("#id_name_en")
+    zh_box, en_box = zh.bounding_box(), en.bounding_box()
+    assert zh_box["x"] < en_box["x"] and abs(zh_box["y"] - en_box["y"]) < 2
+    page.set_viewport_size({"width": 390, "height": 844})
+    zh_box, en_box = zh.bounding_box(), en.bounding_box()
+    assert zh_box["y"] < en_box["y"] and abs(zh_box["x"] - en_box["x"]) < 2
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    zh.fill("藏青色衬衫外套")
+    en.fill("Navy Overshirt")
     page.locator("#id_category").select_option(label="Shirts")
     page.locator("#id_status").select_option("active")
     page.locator("#id_price").fill("249.00")
@@ -37,7 +47,8 @@ def test_owner_creates_a_product_with_variants_and_a_photo(
     expect(page.locator("#variant-grid thead th")).to_have_text(["Size \\ Colour", "Navy"])
     assert page.evaluate("window.__marker") == 1, "the grid redraw reloaded the page"
     # The redraw keeps what was typed in the rest of the form.
-    expect(page.locator("#id_name")).to_have_value("Navy Overshirt")
+    expect(page.locator("#id_name_en")).to_have_value("Navy Overshirt")
+    expect(page.locator("#id_name_zh_hans")).to_have_value("藏青色衬衫外套")
 
     stock_s.fill("4")
     stock_m.fill("2")
@@ -55,7 +66,8 @@ def test_owner_creates_a_product_with_variants_and_a_photo(
         "img => img.complete && img.naturalWidth > 0", arg=photos.first.element_handle()
     )
 
-    product = Product.objects.get(name="Navy Overshirt")
+    product = Product.objects.get(name_en="Navy Overshirt")
+    assert product.name_zh_hans == "藏青色衬衫外套"
     assert product.status == Product.Status.ACTIVE
     assert product.category.slug == "shirts"
     assert {(v.size, v.colour, v.stock) for v in product.variants.all()} == {

@@ -11,12 +11,12 @@ pytestmark = pytest.mark.django_db
 
 def product_data(category, **overrides):
     data = {
-        "name": "Linen work shirt",
+        "name_en": "Linen work shirt",
         "slug": "",
         "category": category.pk,
         "status": "active",
         "price": "189.00",
-        "description": "A shirt.",
+        "description_en": "A shirt.",
         "sizes": "S, M",
         "colours": "Navy, Oat white",
         "v|S|Navy|stock": "3",
@@ -211,10 +211,10 @@ def test_image_of_another_product_cannot_be_touched(owner_client):
 def test_shop_profile_edit_and_bad_currency(owner_client, client):
     url = reverse("shop_manage:shop_profile")
     data = {
-        "name": "Jinghe Works",
-        "story": "Since 2004.",
+        "name_en": "Jinghe Works",
+        "story_en": "Since 2004.",
         "currency": "usd",
-        "location": "Yichang",
+        "location_en": "Yichang",
         "shipping_flat_rate": "15",
     }
     response = owner_client.post(url, {**data, "logo_upload": image_upload("logo.png")})

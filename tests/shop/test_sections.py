@@ -106,8 +106,13 @@ def test_the_manage_menu_is_made_of_each_apps_links(client, owner, support_user)
     links = _menu(client)
     # The shop's own links frame those the other apps add, each app's in its own order.
     assert links[:2] == ["/manage/", "/manage/tickets/"]
-    assert links[-3:] == ["/manage/products/", "/manage/stock/", "/manage/shop/"]
-    assert sorted(links[2:-3]) == sorted(
+    assert links[-4:] == [
+        "/manage/products/",
+        "/manage/categories/",
+        "/manage/stock/",
+        "/manage/shop/",
+    ]
+    assert sorted(links[2:-4]) == sorted(
         ["/manage/orders/", "/manage/reputation/", "/manage/follow-ups/", "/manage/reviews/"]
     )
     assert links.index("/manage/reputation/") < links.index("/manage/reviews/")
