@@ -72,7 +72,7 @@ def test_a_date_that_is_not_a_date_is_empty():
 
 
 def test_timesince_speaks_chinese():
-    """"3 days ago" style texts (timesince) come from Django's own zh_Hans catalogue."""
+    """ "3 days ago" style texts (timesince) come from Django's own zh_Hans catalogue."""
     then = datetime(2026, 11, 29, 12, tzinfo=ZoneInfo("UTC"))
     now = datetime(2026, 12, 2, 12, tzinfo=ZoneInfo("UTC"))
     assert render("{{ a|timesince:b }}", "zh-hans", a=then, b=now) == "3\xa0日"

@@ -1,0 +1,160 @@
+"""The language comes from Accept-Language on a first visit, the header's switch changes it on
+every page (keeping the page and its filters), and it sticks; a language we do not offer falls
+back to the shop's with no error."""
+
+import html
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from ..factories import CategoryFactory, ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+LANG = re.compile(r'<html lang="([^"]+)"')
+NEXT = re.compile(r'<input type="hidden" name="next" value="([^"]*)">')
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
+CATALOGUE = "/products/?category=shirts&size=M&sort=price_asc"
+
+
+@pytest.fixture
+def catalogue(shop_profile):
+    product = ProductFactory(
+        name="Linen shirt", slug="linen-shirt", category=CategoryFactory(slug="shirts")
+    )
+    VariantFactory(product=product, size="M", stock=3)
+    return product
+
+
+def page_language(response) -> str:
+    return LANG.search(response.content.decode()).group(1)
+
+
+@pytest.mark.parametrize(
+    ("accept", "language"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh-hans"),
+        ("zh", "zh-hans"),
+        # Traditional Chinese readers get Simplified rather than English: they read it with
+        # little effort, most could not read an English shop as easily.
+        ("zh-TW,zh;q=0.9", "zh-hans"),
+        ("zh-HK", "zh-hans"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR,fr;q=0.9,de;q=0.8", "en"),  # not offered: the shop's language (en in tests)
+        ("de", "en"),
+        ("", "en"),
+        ("xx-" + "y" * 300, "en"),
+        ("*", "en"),
+    ],
+)
+def test_first_visit_follows_accept_language(client, catalogue, accept, language):
+    response = client.get("/", headers={"accept-language": accept})
+    assert response.status_code == 200
+    assert page_language(response) == language
+    assert response["Content-Language"] == language
+
+
+def test_the_header_switch_names_each_language_in_itself_and_keeps_the_query(client, catalogue):
+    page = client.get(CATALOGUE).content.decode()
+    assert 'action="/i18n/setlang/"' in page
+    assert 'lang="zh-hans"' in page and ">简体中文</button>" in page
+    assert ">English</button>" in page
+    assert html.unescape(NEXT.search(page).group(1)) == CATALOGUE
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/cart/", "/support/new/", "/account/sign-in/", "/products/linen-shirt/"]
+)
+def test_every_page_has_the_switch(client, catalogue, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert 'name="language" value="zh-hans"' in response.content.decode()
+
+
+def test_switching_keeps_the_page_and_its_filters_and_sticks(client, catalogue):
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": CATALOGUE})
+    assert response.status_code == 302 and response["Location"] == CATALOGUE
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    # It sticks, whatever the browser asks for.
+    again = client.get(CATALOGUE, headers={"accept-language": "en"})
+    assert page_language(again) == "zh-hans"
+    assert "¥" in again.content.decode() and "CN¥" not in again.content.decode()
+    back = client.post("/i18n/setlang/", {"language": "en", "next": CATALOGUE})
+    assert back["Location"] == CATALOGUE
+    assert page_language(client.get(CATALOGUE)) == "en"
+
+
+def test_the_switch_works_on_a_page_served_from_the_page_cache(catalogue):
+    Client().get(CATALOGUE)  # fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    cached = visitor.get(CATALOGUE).content.decode()
+    assert "\x00csrf\x00" not in cached
+    token = TOKEN.search(cached).group(1)
+    response = visitor.post(
+        "/i18n/setlang/",
+        {
+            "language": "zh-hans",
+            "next": html.unescape(NEXT.search(cached).group(1)),
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == CATALOGUE
+    # The cache keys on the language: the Chinese page is not the English one stored above.
+    chinese = visitor.get(CATALOGUE)
+    assert page_language(chinese) == "zh-hans"
+    assert page_language(Client().get(CATALOGUE)) == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("fr", "en"), ("", "en"), ("x" * 500, "en"), ("../en", "en"), ("zh-hant", "zh-hans")],
+)
+def test_a_language_we_do_not_offer_falls_back_without_error(client, catalogue, language, shown):
+    response = client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    assert response.status_code == 302
+    page = client.get("/")
+    assert page.status_code == 200 and page_language(page) == shown
+
+
+def test_next_to_another_site_is_not_followed(client, catalogue):
+    response = client.post(
+        "/i18n/setlang/", {"language": "zh-hans", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302 and not response["Location"].startswith("https://evil")
+
+
+def test_an_order_and_a_ticket_take_the_language_of_the_request(client, catalogue):
+    from orders.models import Order
+    from support.models import Ticket
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    variant = catalogue.variants.get()
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    page = client.get("/checkout/").content.decode()
+    key = re.search(r'name="checkout_key" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/checkout/",
+        {
+            "email": "mei@example.com",
+            "name": "李伟",
+            "phone": "+86 138 0000 0000",
+            "address_line1": "滨江路12号",
+            "city": "宜昌",
+            "postcode": "443000",
+            "country": "CN",
+            "payment_method": "cod",
+            "checkout_key": key,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Order.objects.get().language == "zh-hans"
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        "/support/new/",
+        {"email": "sam@example.com", "name": "Sam", "topic": "size", "body": "Too small"},
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get().language == "en"
