@@ -11,8 +11,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orders import services as order_services
