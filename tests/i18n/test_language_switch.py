@@ -158,3 +158,39 @@ def test_an_order_and_a_ticket_take_the_language_of_the_request(client, catalogu
     )
     assert response.status_code == 302
     assert Ticket.objects.get().language == "en"
+
+
+def test_staff_see_the_language_of_an_order_and_a_ticket(owner_client):
+    from orders.models import Order
+    from support.models import Ticket
+
+    from ..conftest import make_delivered_order
+
+    order = make_delivered_order()
+    Order.objects.filter(pk=order.pk).update(language="zh-hans")
+    page = owner_client.get(order.get_manage_url()).content.decode()
+    assert (
+        '<span title="Emails to the buyer are written in this language" lang="zh-hans">简体中文'
+        in page
+    )
+    from support import services as support_services
+
+    ticket = support_services.open_ticket(
+        email="mei@example.com", name="李伟", topic="size", body="尺码", language="zh-hans"
+    )
+    assert Ticket.objects.get().language == "zh-hans"
+    page = owner_client.get(ticket.get_manage_url()).content.decode()
+    assert 'lang="zh-hans">简体中文</span>' in page
+
+
+def test_the_orders_csv_stays_machine_readable_in_chinese(owner_client):
+    from ..conftest import make_delivered_order
+
+    order = make_delivered_order()
+    owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = owner_client.get("/manage/orders/export.csv")
+    body = response.content.decode()
+    assert response.status_code == 200
+    row = body.splitlines()[1].split(",")
+    assert row[1] == order.placed_at.isoformat()  # ISO, not 2026年12月2日
+    assert row[-3] == f"{order.total:.2f}" and "¥" not in body and "年" not in body
