@@ -194,3 +194,9 @@ def test_the_orders_csv_stays_machine_readable_in_chinese(owner_client):
     row = body.splitlines()[1].split(",")
     assert row[1] == order.placed_at.isoformat()  # ISO, not 2026年12月2日
     assert row[-3] == f"{order.total:.2f}" and "¥" not in body and "年" not in body
+
+
+def test_the_choice_is_kept_for_a_year_not_the_session(client, catalogue):
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert int(cookie["max-age"]) == 365 * 24 * 3600 and cookie["samesite"] == "Lax"
