@@ -8,6 +8,7 @@ from django.db.models import Count, F, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -53,7 +54,8 @@ def _catalogue_key(params: dict, page_number: int) -> str:
         sorted((k, str(v)) for k, v in params.items() if v not in (None, "", False))
     )
     digest = hashlib.blake2b(f"{canonical}&page={page_number}".encode(), digest_size=16).hexdigest()
-    return f"catalogue:grid:{catalogue_version()}:{digest}"
+    # The grid's HTML is in the visitor's language (names, prices, labels): one per language.
+    return f"catalogue:grid:{catalogue_version()}:{get_language()}:{digest}"
 
 
 @require_GET

@@ -14,7 +14,7 @@ from ..factories import CategoryFactory, ProductFactory, VariantFactory
 pytestmark = pytest.mark.django_db
 
 LANG = re.compile(r'<html lang="([^"]+)"')
-NEXT = re.compile(r'<input type="hidden" name="next" value="([^"]*)">')
+NEXT = re.compile(r'<input type="hidden" name="next" value="([^"]*)" data-current-url>')
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 CATALOGUE = "/products/?category=shirts&size=M&sort=price_asc"
 
@@ -200,3 +200,14 @@ def test_the_choice_is_kept_for_a_year_not_the_session(client, catalogue):
     response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert int(cookie["max-age"]) == 365 * 24 * 3600 and cookie["samesite"] == "Lax"
+
+
+def test_the_catalogue_grid_is_cached_per_language(catalogue):
+    """The grid's HTML (prices, labels) is cached apart from the page: a Chinese visitor's grid
+    was served to the next English one, ¥ prices and all."""
+    chinese = Client(headers={"accept-language": "zh-CN"}).get("/products/?size=M")
+    assert '<div class="price">¥199.00</div>' in chinese.content.decode()
+    english = Client(headers={"accept-language": "en"}).get("/products/?size=M&sort=")
+    assert '<div class="price">CN¥199.00</div>' in english.content.decode()
+    htmx = Client(headers={"accept-language": "en", "hx-request": "true"}).get("/products/?size=M")
+    assert "CN¥199.00" in htmx.content.decode()
