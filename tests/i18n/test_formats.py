@@ -117,3 +117,34 @@ def test_supported_language(code, expected):
 )
 def test_reviewer_names(name, shown):
     assert default_display_name(name) == shown
+
+
+@pytest.mark.django_db
+def test_the_migration_masks_only_full_chinese_names_left_as_the_old_default_made_them():
+    import importlib
+    from dataclasses import replace
+
+    from django.apps import apps
+
+    from tests.orders.helpers import BUYER
+    from tests.reviews.helpers import delivered_order, review
+
+    migration = importlib.import_module("reviews.migrations.0005_mask_chinese_display_names")
+    shown = {}
+    for name, display_name in [
+        ("李伟", "李伟"),  # the old default: the whole name
+        ("欧阳娜娜", "欧阳娜娜"),
+        ("王芳", "芳芳"),  # typed by the buyer: theirs
+        ("Mei Chen", "Mei C."),
+    ]:
+        order = delivered_order(buyer=replace(BUYER, name=name))
+        shown[name] = review(order.lines.first(), display_name=display_name)
+    migration.mask(apps, None)
+    for name, expected in [
+        ("李伟", "李**"),
+        ("欧阳娜娜", "欧**"),
+        ("王芳", "芳芳"),
+        ("Mei Chen", "Mei C."),
+    ]:
+        shown[name].refresh_from_db()
+        assert shown[name].display_name == expected
