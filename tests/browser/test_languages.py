@@ -39,6 +39,7 @@ def test_a_chinese_buyer_switches_language_orders_and_gets_chinese_emails(
         switch = page.locator("form.lang-switch")
         expect(switch.locator("button[value=zh-hans]")).to_have_text("简体中文")
         expect(switch.locator("button[value=zh-hans]")).to_have_attribute("aria-pressed", "true")
+        expect(switch.locator("button[value=en]")).to_have_text("English")
 
         # To English: the same page, the filters kept; no JavaScript involved (a plain form).
         switch.locator("button[value=en]").click()

@@ -29,7 +29,11 @@ def catalogue(shop_profile):
 
 
 def page_language(response) -> str:
-    return LANG.search(response.content.decode()).group(1)
+    return page_language_of(response.content.decode())
+
+
+def page_language_of(page: str) -> str:
+    return LANG.search(page).group(1)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +66,18 @@ def test_the_header_switch_names_each_language_in_itself_and_keeps_the_query(cli
     assert 'lang="zh-hans"' in page and ">简体中文</button>" in page
     assert ">English</button>" in page
     assert html.unescape(NEXT.search(page).group(1)) == CATALOGUE
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_each_language_is_named_in_itself_whatever_the_page_language(client, catalogue, language):
+    """Not "英语" on a Chinese page (Django's get_available_languages translates the names)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/").content.decode()
+    assert page_language_of(page) == language
+    assert 'lang="zh-hans" class="link"' in page and ">简体中文</button>" in page
+    assert 'lang="en" class="link"' in page and ">English</button>" in page
+    pressed = re.search(r'value="([\w-]+)" lang="[\w-]+" class="link" aria-pressed="true"', page)
+    assert pressed.group(1) == language
 
 
 @pytest.mark.parametrize(
