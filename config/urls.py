@@ -22,6 +22,8 @@ urlpatterns = [
     path("manage/reviews/", include("reviews.manage_urls")),
     path("manage/tickets/", include("support.manage_urls")),
     path("healthz", views.healthz, name="healthz"),
+    # The header's language switch posts here (django's set_language: a cookie, then `next`).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("messaging.urls")),  # /outbox/ (demo) and /messaging/anymail/
     path("django-admin/", admin.site.urls),
 ]

@@ -32,6 +32,16 @@ def unreviewed_lines(order_ids: Iterable[int]) -> dict[int, list[OrderLine]]:
     return lines
 
 
+def message_language(message: Message) -> str:
+    """The language of a follow-up: its ticket's, or that of the latest order it is about (a
+    buyer who ordered in English, then in Chinese, reads Chinese now)."""
+    orders = [row.order for row in message.rows if row.order_id]
+    if orders:
+        return max(orders, key=lambda order: (order.placed_at, order.pk)).language
+    lead = message.lead
+    return lead.ticket.language if lead.ticket_id else settings.LANGUAGE_CODE
+
+
 def build_follow_up_email(
     row: FollowUp,
     shop: ShopProfile,
@@ -75,11 +85,10 @@ def build_follow_up_email(
         context["numbers"] = ", ".join(item["order"].number for item in context["items"])
     name = (row.order.name if row.order_id else row.ticket.name).split()
     context["first_name"] = name[0] if name else ""
-    # Orders and tickets keep no language yet: the shop's (the Chinese issue adds theirs).
     return render(
         Templates.of(f"followups/email/{message.kind}"),
         context,
-        language=settings.LANGUAGE_CODE,
+        language=message_language(message),
         sender_name=shop.name,
         headers={
             "List-Unsubscribe": f"<{one_click}>",

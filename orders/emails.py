@@ -7,6 +7,7 @@ sweeps it up after a broker outage.
 
 from django.conf import settings
 from django.dispatch import receiver
+from django.utils import translation
 
 from messaging.models import Message
 from messaging.render import Rendered, Templates, one_line, render
@@ -26,22 +27,23 @@ def absolute_url(path: str) -> str:
 
 
 def build_order_email(order: Order, kind: str) -> Rendered:
-    """The message for `kind` ("placed", "shipped", "delivered", "cancelled")."""
+    """The message for `kind` ("placed", "shipped", "delivered", "cancelled"), in the order's
+    language whoever triggers it (texts made in Python, like the payment instructions, too)."""
     if kind not in KINDS:
         raise ValueError(f"unknown order email {kind!r}")
     shop = ShopProfile.load()
-    context = {
-        "order": order,
-        "lines": list(order.lines.all()),
-        "shop": shop,
-        "tracking_url": absolute_url(order.get_absolute_url()),
-        "instructions": order.payment_provider.instructions(order, shop),
-    }
-    # Orders keep no language yet: the shop's (the Chinese issue adds the order's own).
+    with translation.override(order.language):
+        context = {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "shop": shop,
+            "tracking_url": absolute_url(order.get_absolute_url()),
+            "instructions": order.payment_provider.instructions(order, shop),
+        }
     return render(
         Templates.of(f"orders/email/{kind}"),
         context,
-        language=settings.LANGUAGE_CODE,
+        language=order.language,
         sender_name=shop.name,
     )
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shop.i18n import shop_language
 from shop.models import Product, Variant
 
 COUNTRIES = [
@@ -61,6 +62,11 @@ class Order(models.Model):
     postcode = models.CharField(_("postcode"), max_length=16)
     country = models.CharField(_("country"), max_length=2, choices=COUNTRIES, default="CN")
     note = models.TextField(_("note for the workshop"), blank=True)
+    # The language the buyer ordered in: every message about the order is written in it,
+    # whoever sends it (the owner shipping from an English page still writes to them in Chinese).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=shop_language
+    )
 
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.PLACED, db_index=True

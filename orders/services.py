@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.cache import bump_catalogue_version, stock_change_is_visible
+from shop.i18n import supported_language
 from shop.models import Product, ShopProfile, Variant
 
 from .models import Order, OrderEvent, OrderLine
@@ -74,12 +75,15 @@ def place_order(
     payment_method: str,
     checkout_key: str,
     customer=None,
+    language: str | None = None,
 ) -> Order:
     """Turn cart items (variant id -> quantity) into an order, taking the stock.
 
     Guarantees: prices come from the database; stock is taken with a conditional update
     (stock >= quantity), so it never goes below zero and of two buyers of the last unit exactly
     one succeeds; the same `checkout_key` twice returns the first order instead of a second.
+    `language` is the one the buyer ordered in (the request's); every email about the order
+    is written in it. One we do not offer, or none, is the shop's.
     Raises EmptyCart, OutOfStock (nothing taken) or OrderError for an unknown payment method.
     """
     existing = Order.objects.filter(checkout_key=checkout_key).first()
@@ -142,6 +146,7 @@ def place_order(
                 postcode=buyer.postcode,
                 country=buyer.country,
                 note=buyer.note,
+                language=supported_language(language),
                 payment_method=payment_method,
                 currency=shop.currency,
                 subtotal=prices.subtotal,

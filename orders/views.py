@@ -128,6 +128,7 @@ def checkout(request):
                     payment_method=data["payment_method"],
                     checkout_key=data["checkout_key"],
                     customer=request.user,
+                    language=request.LANGUAGE_CODE,
                 )
             except services.OrderError as exc:
                 # The cart is kept, so the buyer can change it and try again.

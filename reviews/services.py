@@ -3,6 +3,7 @@
 Every change to a published review moves the product's figures in the same transaction.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -84,8 +85,22 @@ def order_for_token(token: str) -> Order:
     return order
 
 
+# Han characters (the CJK ideographs, their extension A, compatibility ideographs and the
+# supplementary planes' extensions): a name written with them is a Chinese (or Japanese) name.
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
 def default_display_name(full_name: str) -> str:
-    """First name and last initial: "Mei Chen" -> "Mei C."."""
+    """The name a review is shown under unless the buyer writes another.
+
+    A Chinese name is the surname and two asterisks, whatever its length: "李伟" and "李小龙"
+    -> "李**"; a compound surname shows its first character ("欧阳娜娜" -> "欧**"), so neither
+    the given name nor the name's length shows. Other names are first name and last initial:
+    "Mei Chen" -> "Mei C.".
+    """
+    han = HAN.search(full_name or "")
+    if han:
+        return f"{han.group()}**"
     parts = full_name.split()
     if not parts:
         return _("Verified buyer")

@@ -37,7 +37,8 @@ def recipients(ticket: Ticket, kind: str) -> list[str]:
 
 
 def build_ticket_email(ticket: Ticket, kind: str, message: TicketMessage | None) -> Rendered:
-    """The email of `kind` about `ticket`.
+    """The email of `kind` about `ticket`: in the ticket's language to the customer, in the
+    shop's to staff.
 
     Refuses (ValueError) to build a customer email around an internal note, or an unknown kind.
     """
@@ -54,12 +55,12 @@ def build_ticket_email(ticket: Ticket, kind: str, message: TicketMessage | None)
     else:
         raise ValueError(f"unknown ticket email {kind!r}")
     # Every kind has an HTML template of its own, rendered with autoescaping: the plain text
-    # is never pasted into HTML, where a name or a reply would become markup. Tickets keep no
-    # language yet: the shop's (the Chinese issue adds the ticket's own).
+    # is never pasted into HTML, where a name or a reply would become markup. The customer
+    # reads the ticket's language; staff the shop's, whoever wrote in which.
     return render(
         Templates.of(f"support/email/{kind}"),
         context,
-        language=settings.LANGUAGE_CODE,
+        language=ticket.language if kind in CUSTOMER_KINDS else settings.LANGUAGE_CODE,
         sender_name=shop.name,
     )
 

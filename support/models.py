@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
+from shop.i18n import shop_language
 from shop.models import SavedInShopLanguage
 from shop.storage import private_storage
 
@@ -44,6 +45,10 @@ class Ticket(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token)
     email = models.EmailField(db_index=True)
     name = models.CharField(max_length=120)
+    # The language the customer wrote in: their emails about the ticket are written in it.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=shop_language
+    )
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )

@@ -11,12 +11,13 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orders import services as order_services
 from orders.emails import one_line
 from orders.models import Order
+from shop.i18n import supported_language
 from shop.images import CleanImage, store_image_files
 
 from .models import SatisfactionAnswer, Ticket, TicketAttachment, TicketMessage
@@ -87,12 +88,15 @@ def open_ticket(
     source: str = Ticket.Source.WEB,
     priority: str = Ticket.Priority.NORMAL,
     subject: str = "",
+    language: str | None = None,
 ) -> Ticket:
     """Open a ticket with the customer's first message; email them its private link and
     tell staff. Raises TicketError for an empty message or unknown topic.
 
     `order_proven` says the opener proved they hold `order` (see Ticket.order_proven); an
-    unproven order is shown to staff only, with a warning.
+    unproven order is shown to staff only, with a warning. `language` is the one the customer
+    wrote in (the request's); their emails about the ticket are written in it (one we do not
+    offer, or none, is the shop's).
     """
     if topic not in Ticket.Topic.values:
         raise TicketError(_("Choose a topic."))
@@ -102,6 +106,7 @@ def open_ticket(
     ticket = Ticket.objects.create(
         email=email.strip().lower(),
         name=one_line(name)[:120],
+        language=supported_language(language),
         order=order,
         order_proven=order is not None and order_proven,
         order_number_given=one_line(order_number_given)[:20],
@@ -129,18 +134,22 @@ def open_ticket_from_care_check(order: Order, *, body: str = "") -> Ticket:
 
     Called by the follow-up engine; the buyer then describes the problem on the ticket page.
     """
-    return open_ticket(
-        email=order.email,
-        name=order.name,
-        topic=Ticket.Topic.OTHER,
-        body=body
-        or _("There is a problem with order %(n)s (from the care check).") % {"n": order.number},
-        order=order,
-        order_proven=True,  # the care check's signed link was the buyer's
-        source=Ticket.Source.CARE_CHECK,
-        priority=Ticket.Priority.HIGH,
-        subject=_("Care check: problem with order %(n)s") % {"n": order.number},
-    )
+    # The ticket is the order's conversation: in the order's language, like its first lines.
+    with translation.override(order.language):
+        return open_ticket(
+            email=order.email,
+            name=order.name,
+            topic=Ticket.Topic.OTHER,
+            body=body
+            or _("There is a problem with order %(n)s (from the care check).")
+            % {"n": order.number},
+            order=order,
+            order_proven=True,  # the care check's signed link was the buyer's
+            source=Ticket.Source.CARE_CHECK,
+            priority=Ticket.Priority.HIGH,
+            subject=_("Care check: problem with order %(n)s") % {"n": order.number},
+            language=order.language,
+        )
 
 
 def _add_message(ticket, *, kind, body, author=None, internal=False, nonce=None, photos=()):

@@ -46,6 +46,7 @@ def new_ticket(request):
             order_proven=form.order_proven,
             order_number_given=data.get("order_number", ""),
             photos=data["photos"],
+            language=request.LANGUAGE_CODE,
         )
         messages.success(
             request,

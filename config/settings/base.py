@@ -209,6 +209,11 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_LANGUAGES = ("zh-hans", "en")
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("zh-hans", "en")}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The header's switch (django's set_language) keeps the choice in this cookie, for a year: a
+# visitor who picked a language is not sent back to their browser's on the next visit. It holds
+# no session, so a first-time visitor's pages still come from the page cache (keyed on it).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -5,9 +5,13 @@
 //                                              hx-confirm takes over where htmx runs)
 //   <select data-autosubmit>                   sends its form when the choice changes
 //   <button type="button" data-print>          prints the page
+//   <input name="next" data-current-url>       is set to the address shown when the form is sent
+//                                              (htmx filters push a new one without a reload)
 (function () {
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    var here = form.querySelector && form.querySelector("input[data-current-url]");
+    if (here) here.value = window.location.pathname + window.location.search;
     var message = form.getAttribute && form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);

@@ -2,7 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from followups.dispatch import dispatch
@@ -10,6 +10,7 @@ from followups.models import FollowUp
 from messaging.models import Message
 from orders.models import Order
 from reviews.models import Review
+from shop.i18n import format_day
 from shop.models import ShopProfile
 from tests.factories import ProductFactory, VariantFactory
 
@@ -184,7 +185,7 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
         expect(reminder.locator("td").nth(2)).to_have_text("Planned")
         reminder_due = timezone.localtime(rows[FollowUp.Kind.REMINDER].due_at)
         expect(reminder.locator("td").nth(1)).to_have_text(
-            dateformat.format(reminder_due, "j M H:i")
+            format_day(reminder_due, "short_datetime", "en")
         )
 
         # An hour later the dispatcher reaches the reminder: the review stops it.

@@ -6,6 +6,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from orders.models import Order
+from shop.i18n import format_money
 from shop.models import ShopProfile, Variant
 from tests.factories import ProductFactory, VariantFactory
 
@@ -29,8 +30,8 @@ def test_guest_checkout_then_owner_ships_and_delivers(live_server, page, owner, 
     VariantFactory(product=product, size="L", colour="Navy", stock=0)
     subtotal = 2 * price
     delivery = Decimal("0.00") if subtotal >= shop.free_shipping_over else shop.shipping_flat_rate
-    expected_total = f"{shop.currency} {subtotal + delivery:.2f}"
-    assert expected_total == "CNY 299.00"
+    expected_total = format_money(subtotal + delivery, shop.currency, "en")
+    assert expected_total == "CN¥299.00"
 
     # The guest adds S then M from the product page; htmx answers in place.
     page.goto(f"{live_server.url}/products/linen-shirt/")
@@ -61,7 +62,7 @@ def test_guest_checkout_then_owner_ships_and_delivers(live_server, page, owner, 
     expect(rows.nth(1)).to_contain_text("M · Navy")
     for row in (rows.nth(0), rows.nth(1)):
         expect(row.locator("input[name=quantity]")).to_have_value("1")
-        expect(row.locator("td").last).to_have_text(f"CNY {price}")
+        expect(row.locator("td").last).to_have_text(f"CN¥{price}")
     expect(page.locator("#cart-body tfoot tr").nth(1).locator("td").last).to_have_text("Free")
 
     page.get_by_role("link", name="Check out").click()

@@ -49,7 +49,7 @@ def test_add_to_cart_with_htmx_updates_the_count_in_place(client, variant):
     assert 'id="cart-link" hx-swap-oob="true"' in html
     assert '<span class="cart-count">2</span>' in html
     page = client.get(reverse("orders:cart")).content.decode()
-    assert "Linen shirt" in page and "CNY 240.00" in page
+    assert "Linen shirt" in page and "CN¥240.00" in page
 
 
 def test_add_to_cart_without_javascript_redirects_to_the_cart(client, variant):
@@ -134,7 +134,7 @@ def test_checkout_places_one_order_and_shows_confirmation(
     [email] = mail.outbox
     assert email.to == ["mei@example.com"]
     assert order.number in email.subject
-    assert "Linen shirt" in email.body and "CNY 255.00" in email.body
+    assert "Linen shirt" in email.body and "CN¥255.00" in email.body
     assert order.get_absolute_url() in email.body
     html = email.alternatives[0][0]
     assert order.get_absolute_url() in html and "Linen shirt" in html
