@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from messaging import models as messaging
 from messaging.errors import describe
+from messaging.services import queued_together
 from reviews.models import Review
 from shop.models import ShopProfile
 from support.selectors import satisfaction_questions_open
@@ -213,9 +214,10 @@ def _claim(batch: int, now) -> DispatchResult:
 
 # ------------------------------------------------------------------ queueing and outcomes
 def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
-    """Put each email together and queue it through messaging, its rows marked "sending"
-    with it. An email that cannot be put together (a template's bug, bad data) fails alone,
-    with its error: it must not hold back the batch, nor every batch after it."""
+    """Put each email together and queue them all through messaging, in one INSERT, their rows
+    marked "sending" with them in one UPDATE. An email that cannot be put together (a
+    template's bug, bad data) fails alone, with its error: it must not hold back the batch,
+    nor every batch after it."""
     rows = FollowUp.objects.select_related("order", "ticket").in_bulk(
         [row.pk for message in messages for row in message.rows]
     )
@@ -224,32 +226,36 @@ def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
     lines = unreviewed_lines(
         row.order_id for m in messages if m.kind in REVIEW_KINDS for row in m.rows
     )
-    for message in messages:
-        pks = [row.pk for row in message.rows]
-        try:
-            rendered = build_follow_up_email(
-                message.lead, shop, links, merged=message.merged, lines=lines
-            )
-        except Exception as error:  # noqa: BLE001 - recorded on the rows, for the owner
-            log.exception("follow-up %s could not be put together", message.lead.pk)
-            FollowUp.objects.filter(pk__in=pks).update(
-                state=State.FAILED,
-                attempts=1,
-                last_error=describe(error, limit=500),
-                merged_into=None,
-            )
-            result.failed += len(pks)
-            continue
-        queued = queue_follow_up_email(message, rendered)
-        FollowUp.objects.filter(pk=message.lead.pk).update(
-            state=State.SENDING, claimed_at=now, merged_into=None, message=queued
-        )
-        if message.merged:
-            FollowUp.objects.filter(pk__in=pks[1:]).update(
-                state=State.SENDING, claimed_at=now, merged_into=message.lead.pk, message=queued
-            )
-        result.sent += len(pks)
+    queued = []
+    # One INSERT for the batch's emails, and one send task per messaging.SEND_CHUNK of them.
+    with queued_together():
+        for message in messages:
+            try:
+                rendered = build_follow_up_email(
+                    message.lead, shop, links, merged=message.merged, lines=lines
+                )
+            except Exception as error:  # noqa: BLE001 - recorded on the rows, for the owner
+                log.exception("follow-up %s could not be put together", message.lead.pk)
+                FollowUp.objects.filter(pk__in=[row.pk for row in message.rows]).update(
+                    state=State.FAILED,
+                    attempts=1,
+                    last_error=describe(error, limit=500),
+                    merged_into=None,
+                )
+                result.failed += len(message.rows)
+                continue
+            queued.append((message, queue_follow_up_email(message, rendered)))
+    changed = []
+    for message, email in queued:  # the emails have their ids now
+        for row in message.rows:
+            row.state, row.claimed_at, row.message = State.SENDING, now, email
+            row.merged_into_id = None if row is message.lead else message.lead.pk
+            changed.append(row)
+        result.sent += len(message.rows)
         result.emails += 1
+    FollowUp.objects.bulk_update(
+        changed, ["state", "claimed_at", "merged_into", "message"], batch_size=500
+    )
 
 
 def record_outcome(message: messaging.Message) -> int:
