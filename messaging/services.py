@@ -188,9 +188,20 @@ def send_messages(
     for name, messages in by_channel.items():
         channel = get_channel(name)
         with channel.session():
-            for message in messages:
-                if _claim(message, now=now, first=first):
-                    outcomes[message.pk] = _send(channel, message, now=now)
+            # Each row is claimed right before it goes; after the first, in the commit that
+            # records the one before it (one commit per message, not two).
+            claimed = _claim(messages[0], now=now, first=first)
+            for message, following in zip(messages, [*messages[1:], None], strict=True):
+
+                def claim_following(following=following) -> bool:
+                    return following is not None and _claim(following, now=now, first=first)
+
+                if not claimed:
+                    claimed = claim_following()
+                    continue
+                outcomes[message.pk], claimed = _send(
+                    channel, message, now=now, then=claim_following
+                )
     return outcomes
 
 
@@ -211,7 +222,9 @@ def _claim(message: Message, *, now: datetime, first: bool) -> bool:
     return True
 
 
-def _send(channel, message: Message, *, now: datetime) -> str:
+def _send(channel, message: Message, *, now: datetime, then) -> tuple[str, bool]:
+    """Hand `message` (claimed) to `channel` and record how it went; `then()` (the next
+    claim) runs in the commit that records it. Returns the outcome and what `then()` did."""
     try:
         provider_id = channel.send(message)
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
@@ -222,12 +235,13 @@ def _send(channel, message: Message, *, now: datetime) -> str:
             message.attempts,
             error,
         )
-        return _failed(
+        outcome = _failed(
             message,
             describe(error),
             next_attempt_at=now + backoff(message.attempts),
             refused=isinstance(error, Undeliverable),
         )
+        return outcome, then()
     sent_at = timezone.now()
     message.state, message.sent_at, message.last_error = Message.State.SENT, sent_at, ""
     message.provider_id = str(provider_id or "")[:255]
@@ -243,7 +257,8 @@ def _send(channel, message: Message, *, now: datetime) -> str:
             provider_id=message.provider_id,
         )
         _tell(message_sent, message)
-    return "sent"
+        claimed = then()
+    return "sent", claimed
 
 
 class _ReceiverFailed(Exception):
