@@ -33,8 +33,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .channels import Undeliverable, get_channel
@@ -205,18 +204,42 @@ def send_messages(
     return outcomes
 
 
+# The two statements each message costs, written out: the ORM's building of an UPDATE cost
+# more CPU than PostgreSQL's running it (about 0.4 ms each, measured by bench/followups).
+_TABLE = Message._meta.db_table
+_CLAIM = (
+    f"UPDATE {_TABLE} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608
+    " WHERE id = %s AND state = %s AND attempts = %s AND (%s OR next_attempt_at <= %s)"
+)
+_SENT = (
+    f"UPDATE {_TABLE} SET state = %s, last_error = '', sent_at = %s, provider_id = %s"  # noqa: S608
+    " WHERE id = %s"
+)
+
+
 def _claim(message: Message, *, now: datetime, first: bool) -> bool:
-    """Take `message` (as read) for this attempt if it is still to be sent; `message` is then
-    as claimed."""
-    claim = Message.objects.filter(pk=message.pk, state=Message.State.QUEUED)
-    claim = claim.filter(attempts=0) if first else claim.filter(next_attempt_at__lte=now)
-    # Unchanged since it was read (another attempt in between would have counted one more).
-    claim = claim.filter(attempts=message.attempts)
+    """Take `message` (as read) for this attempt if it is still to be sent: still queued, not
+    attempted since it was read (another attempt would have counted one), and (a retry) due.
+    `message` is then as claimed."""
     claimed_at = timezone.now()
-    if not claim.update(
-        state=Message.State.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
-    ):
+    if first and message.attempts:
         return False
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM,
+            [
+                Message.State.SENDING,
+                adapt(claimed_at),
+                message.pk,
+                Message.State.QUEUED,
+                message.attempts,
+                first,
+                adapt(now),
+            ],
+        )
+        if cursor.rowcount != 1:
+            return False
     message.state, message.claimed_at = Message.State.SENDING, claimed_at
     message.attempts += 1
     return True
@@ -250,12 +273,16 @@ def _send(channel, message: Message, *, now: datetime, then) -> tuple[str, bool]
     # (a lease that ran out meanwhile means another attempt may send it again, which the
     # key-derived Message-ID makes recognisable).
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(
-            state=Message.State.SENT,
-            last_error="",
-            sent_at=sent_at,
-            provider_id=message.provider_id,
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SENT,
+                [
+                    Message.State.SENT,
+                    connection.ops.adapt_datetimefield_value(sent_at),
+                    message.provider_id,
+                    message.pk,
+                ],
+            )
         _tell(message_sent, message)
         claimed = then()
     return "sent", claimed
