@@ -92,7 +92,8 @@ end_to_end = (last_sent - runs["start"]).total_seconds()
 
 
 def cpu_between(start, end) -> dict:
-    """The worker's CPU seconds and the share of the machine's CPU that other work took,
+    """The worker's CPU seconds and the share of the machine's CPU used outside the worker (its PostgreSQL
+    and Redis included, and any other work on the machine),
     between two moments (the samples just outside them)."""
     cpu = [[float(x) for x in line.split()] for line in open(sys.argv[5]) if line.strip()]
     times = [c[0] for c in cpu]
@@ -104,7 +105,7 @@ def cpu_between(start, end) -> dict:
     return {
         "seconds_sampled": round(b[0] - a[0], 1),
         "worker_cpu_seconds": round(worker, 1),
-        "other_work_share_of_machine_cpu": round(max(0.0, busy - worker) / total, 2) if total else None,
+        "machine_cpu_share_outside_worker": round(max(0.0, busy - worker) / total, 2) if total else None,
     }
 samples = [[int(x) for x in line.split()] for line in open(rss_log) if line.strip()]
 totals = [sum(s) for s in samples]
