@@ -16,12 +16,21 @@ the lease is 3 s and beat runs every second, tests/messaging/fault_settings.py),
 import time
 
 import pytest
+from celery.exceptions import Retry
+from django.db import OperationalError
+
+from followups import tasks
 
 from ..messaging.postgres import needs_private_postgres, private_postgres
 from ..messaging.smtp import SMTPStub
 from ..messaging.workers import Processes, needs_redis_server, redis_server, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, needs_redis_server, needs_private_postgres]
+real_processes = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    needs_redis_server,
+    needs_private_postgres,
+]
 
 FOLLOW_UPS = 1500  # in batches of 100, so the dispatcher is still at them when the database goes
 LEASE = 3
@@ -50,6 +59,29 @@ def counts(server) -> dict:
     }
 
 
+@pytest.mark.django_db
+def test_a_database_error_asks_celery_to_run_the_dispatch_again_without_fanning_out(
+    monkeypatch,
+):
+    calls = []
+
+    def restarting(**kwargs):
+        calls.append(kwargs)
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(tasks, "dispatch", restarting)
+    with pytest.raises(Retry) as retry:
+        tasks.dispatch_follow_ups.delay()
+    assert len(calls) == 1
+    # Again in 2 s (then 4, 8, ...), and the run again does not queue more dispatchers.
+    assert retry.value.when == 2 and retry.value.sig.kwargs == {"fan_out": False}
+    assert isinstance(retry.value.exc, OperationalError)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@needs_redis_server
+@needs_private_postgres
 def test_a_database_restart_mid_dispatch_resends_at_most_the_email_on_the_wire():
     started = time.monotonic()
     with (
