@@ -50,7 +50,7 @@ def redis_server():
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        app = Celery(broker=url)
+        app = Celery(broker=url, set_as_current=False)
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=50, interval_start=0.1, interval_step=0.1)
         yield url
@@ -170,7 +170,7 @@ class Processes:
 
     def send_task(self, name: str, *args) -> None:
         """Queue a task by name on this Redis, as the web processes and beat do."""
-        app = Celery(broker=self.redis_url)
+        app = Celery(broker=self.redis_url, set_as_current=False)
         app.send_task(name, args=args)
 
 
