@@ -4,14 +4,17 @@ settings.MESSAGING_CHANNELS names them, e.g. {"email": "messaging.channels.Email
 an SMS channel is one more class and one more entry there, nothing else.
 """
 
+import contextlib
 import hashlib
 import socket
+import threading
+from collections.abc import Iterator
 from functools import cache
 from smtplib import SMTPConnectError, SMTPRecipientsRefused, SMTPServerDisconnected
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.module_loading import import_string
 
 from config.breaker import Breaker
@@ -47,6 +50,13 @@ class Channel:
     def send(self, message: Message) -> str:
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Several messages in a row (a batch): a channel that can share one connection among
+        them opens it lazily, on the first send inside the block, and closes it at the end.
+        Each send still succeeds or fails on its own. By default, nothing is shared."""
+        yield
+
 
 def build_email(
     *, subject: str, text: str, html: str, sender: str, to: list[str], headers: dict[str, str]
@@ -75,7 +85,29 @@ def message_id(message: Message) -> str:
 
 class EmailChannel(Channel):
     """Email through Django's mail API: settings.EMAIL_BACKEND picks SMTP or any provider
-    django-anymail supports, with EMAIL_TIMEOUT bounding every connection."""
+    django-anymail supports, with EMAIL_TIMEOUT bounding every connection.
+
+    Inside `session()` the messages share one connection to the mail server (one SMTP
+    greeting and login per batch instead of one per message); it is opened by the first send,
+    inside that send's error handling, and opened again after a send that broke it.
+    """
+
+    def __init__(self) -> None:
+        # Channels are loaded once per process and shared by its threads: each its own session.
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        if getattr(self._local, "connection", None) is not None:
+            yield  # already inside one: share it
+            return
+        self._local.connection = get_connection()
+        try:
+            yield
+        finally:
+            connection, self._local.connection = self._local.connection, None
+            with contextlib.suppress(Exception):  # a broken connection is closed as it can be
+                connection.close()
 
     def build(self, message: Message) -> EmailMultiAlternatives:
         email = build_email(
@@ -103,17 +135,32 @@ class EmailChannel(Channel):
         server = Breaker.named(f"Mail server ({where})", settings.MESSAGING_SKIP_SECONDS)
         if not server.should_try():
             raise MailServerUnreachable(f"not tried, it failed a moment ago: {server.last_error}")
+        connection = getattr(self._local, "connection", None)
         try:
+            if connection is not None:
+                connection.open()  # no-op when open; here, so a refusal is this send's error
+                email.connection = connection
             email.send()
         except (SMTPRecipientsRefused, AnymailRecipientsRefused) as error:
             server.succeeded()  # it answered: the address is what it refuses
             raise Undeliverable(str(error)) from error
         except UNREACHABLE as error:
             server.failed(error)
+            self._drop(connection)
+            raise
+        except Exception:
+            self._drop(connection)  # a half-finished conversation: start the next one afresh
             raise
         server.succeeded()
         status = getattr(email, "anymail_status", None)
         return (status and status.message_id) or email.extra_headers["Message-ID"]
+
+    @staticmethod
+    def _drop(connection) -> None:
+        """Close a shared connection that failed; the session's next send opens a new one."""
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
 
 
 @cache

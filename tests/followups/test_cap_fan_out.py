@@ -37,6 +37,7 @@ def test_one_address_gets_at_most_the_cap_when_two_dispatchers_share_a_backlog(
     assert settings.FOLLOWUP_DISPATCHERS == 2 and settings.FOLLOWUP_CAP == 3  # the defaults
     # Messaging sends nothing yet: the cap must count what is queued as well as what went.
     monkeypatch.setattr(tasks.send_message_task, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.send_messages_task, "delay", lambda *args, **kwargs: None)
     ShopProfile.load()
     due_backlog(BACKLOG, tag="fan")
     questions_to(MEI)

@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-FOLLOW_UPS = 900  # due rows the dispatcher claims in batches of 500, two dispatchers at once
+FOLLOW_UPS = 900  # due rows the dispatcher claims in batches of 100
 OTHERS = 300  # order and ticket emails queued just before, each with its send task
 LEASE = 3
 
@@ -59,18 +59,22 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_messages_it_was_handing_o
     due_backlog(FOLLOW_UPS, tag="crash")
     others = queue_others(OTHERS)
     # The 30th email is received and its answer held back: its worker process is killed with
-    # it on the wire (the issue's crash had 518 such), the other one in its dispatcher's batch.
+    # it on the wire (the issue's crash had 518 such), the other one at its dispatcher's batches.
     with SMTPStub(hold_at=30) as smtp, redis_server() as redis_url:
         processes = Processes(
             redis_url,
             EMAIL_PORT=str(smtp.port),
             MESSAGING_LEASE_SECONDS=str(LEASE),
             MESSAGING_SWEEP_GRACE_SECONDS=str(LEASE),
-            FOLLOWUP_DISPATCHERS="2",
+            # One process dispatches, in batches of 100, while the other sends what each batch
+            # queued (two dispatchers would hold both processes until the backlog is queued:
+            # a batch is queued in a fraction of a second and its emails sent after it).
+            FOLLOWUP_DISPATCHERS="1",
+            FOLLOWUP_BATCH="100",
         )
         try:
-            # As after a checkout rush and an outage: beat's dispatch (it fans out to a second
-            # dispatcher), behind it the other emails' send tasks.
+            # As after a checkout rush and an outage: beat's dispatch, behind it the other
+            # emails' send tasks.
             processes.send_task("followups.tasks.dispatch_follow_ups")
             for message in others:
                 processes.send_task("messaging.tasks.send_message", message.pk)

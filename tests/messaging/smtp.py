@@ -9,6 +9,7 @@ Django's SMTP backend), counts every message it accepts by its Message-ID, or re
     SMTPStub(greeting="554 5.3.2 no service")   # answers 554 and hangs up, as a refusing server
     SMTPStub(hold_at=100)                 # has the 100th message, and holds back its answer
     SMTPStub(greeting="")                 # a frozen server: accepts, never answers
+    server.connections                    # how many connections clients opened
 """
 
 import socket
@@ -26,6 +27,8 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         stub: SMTPStub = self.server.stub  # type: ignore[attr-defined]
+        with stub._lock:
+            stub.connections += 1
         if not stub.greeting:  # silent: takes the connection and never says a word
             stub.release.wait(60)
             return
@@ -69,6 +72,7 @@ class SMTPStub:
         # The hold_at-th message is received, and its answer held back until `release` is set.
         self.hold_at, self.held, self.release = hold_at, threading.Event(), threading.Event()
         self.received: Counter[str] = Counter()
+        self.connections = 0  # how many times a client connected
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stub = self  # type: ignore[attr-defined]

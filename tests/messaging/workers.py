@@ -50,7 +50,7 @@ def redis_server():
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        app = Celery(broker=url)
+        app = Celery(broker=url, set_as_current=False)
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=50, interval_start=0.1, interval_step=0.1)
         yield url
@@ -77,10 +77,11 @@ class Processes:
             for k, v in os.environ.items()
             if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "MESSAGING_", "FOLLOWUP_"))
         }
+        # The test database, unless the test names another (a server of its own to restart).
+        self.env["DATABASE_URL"] = env.pop("DATABASE_URL", None) or database_url()
         self.env.update(
             DJANGO_SETTINGS_MODULE="tests.messaging.fault_settings",
             SECRET_KEY="fault-test-" + "k" * 60,
-            DATABASE_URL=database_url(),
             REDIS_URL=redis_url,
             CACHE_PREFIX=f"fault-{os.getpid()}",
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
@@ -153,9 +154,23 @@ class Processes:
     def output(self) -> str:
         return "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for log in self.logs)
 
+    def run_python(self, code: str, timeout: float = 120) -> str:
+        """Run `code` in a Python process with the worker's environment (its settings and
+        database), after django.setup(); returns what it printed."""
+        done = subprocess.run(  # noqa: S603 - this Python, our code
+            [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
     def send_task(self, name: str, *args) -> None:
         """Queue a task by name on this Redis, as the web processes and beat do."""
-        app = Celery(broker=self.redis_url)
+        app = Celery(broker=self.redis_url, set_as_current=False)
         app.send_task(name, args=args)
 
 
