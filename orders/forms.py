@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from config.inputs import SingleLineCharField, int_field_for
 from shop.models import Variant
@@ -32,7 +32,7 @@ class AddToCartForm(forms.Form):
     variant = int_field_for(
         Variant._meta.pk,
         min_value=1,
-        error_messages={"required": _lazy("Choose a colour and size first.")},
+        error_messages={"required": gettext_lazy("Choose a colour and size first.")},
     )
     quantity = forms.IntegerField(min_value=1, max_value=20, initial=1)
 
@@ -43,56 +43,56 @@ class QuantityForm(forms.Form):
 
 class CheckoutForm(forms.Form):
     email = forms.EmailField(
-        label=_lazy("Email"),
+        label=gettext_lazy("Email"),
         max_length=_max("email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     name = SingleLineCharField(
-        label=_lazy("Full name"),
+        label=gettext_lazy("Full name"),
         max_length=_max("name"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = SingleLineCharField(
-        label=_lazy("Phone"),
+        label=gettext_lazy("Phone"),
         max_length=_max("phone"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     address_line1 = SingleLineCharField(
-        label=_lazy("Address"),
+        label=gettext_lazy("Address"),
         max_length=_max("address_line1"),
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     address_line2 = SingleLineCharField(
-        label=_lazy("Address line 2 (optional)"),
+        label=gettext_lazy("Address line 2 (optional)"),
         max_length=_max("address_line2"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
     city = SingleLineCharField(
-        label=_lazy("City"),
+        label=gettext_lazy("City"),
         max_length=_max("city"),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     region = SingleLineCharField(
-        label=_lazy("Province or region"),
+        label=gettext_lazy("Province or region"),
         max_length=_max("region"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
     )
     postcode = SingleLineCharField(
-        label=_lazy("Postcode"),
+        label=gettext_lazy("Postcode"),
         max_length=_max("postcode"),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
-    country = forms.ChoiceField(label=_lazy("Country"), choices=COUNTRIES, initial="CN")
+    country = forms.ChoiceField(label=gettext_lazy("Country"), choices=COUNTRIES, initial="CN")
     payment_method = forms.ChoiceField(
-        label=_lazy("Payment"),
+        label=gettext_lazy("Payment"),
         choices=[(code, provider.label) for code, provider in PROVIDERS.items()],
         initial="cod",
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_lazy("Note for the workshop (optional)"),
+        label=gettext_lazy("Note for the workshop (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from config.inputs import ID_MAX, SingleLineCharField
 from shop.forms import ImagesField
@@ -15,37 +15,40 @@ def _max(model, name: str) -> int:
 
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label=_lazy("Rating"),
+        label=gettext_lazy("Rating"),
         choices=RATING_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _lazy("Choose from 1 to 5 stars.")},
+        error_messages={"invalid_choice": gettext_lazy("Choose from 1 to 5 stars.")},
     )
     fit = forms.ChoiceField(
-        label=_lazy("How does it fit?"), choices=Fit.choices, widget=forms.RadioSelect
+        label=gettext_lazy("How does it fit?"), choices=Fit.choices, widget=forms.RadioSelect
     )
-    title = SingleLineCharField(label=_lazy("Title"), max_length=_max(Review, "title"))
+    title = SingleLineCharField(label=gettext_lazy("Title"), max_length=_max(Review, "title"))
     body = forms.CharField(
-        label=_lazy("Your review"),
+        label=gettext_lazy("Your review"),
         max_length=_max(Review, "body"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     display_name = SingleLineCharField(
-        label=_lazy("Shown as"), max_length=_max(Review, "display_name")
+        label=gettext_lazy("Shown as"), max_length=_max(Review, "display_name")
     )
     height_cm = forms.IntegerField(
-        label=_lazy("Your height in cm (optional)"), min_value=100, max_value=230, required=False
+        label=gettext_lazy("Your height in cm (optional)"),
+        min_value=100,
+        max_value=230,
+        required=False,
     )
     usual_size = SingleLineCharField(
-        label=_lazy("Your usual size (optional)"),
+        label=gettext_lazy("Your usual size (optional)"),
         max_length=_max(Review, "usual_size"),
         required=False,
     )
     photos = ImagesField(
-        label=_lazy("Photos (up to 4, optional)"),
+        label=gettext_lazy("Photos (up to 4, optional)"),
         required=False,
         max_files=4,
-        error_messages={"too_many": _lazy("At most %(n)s photos.")},
+        error_messages={"too_many": gettext_lazy("At most %(n)s photos.")},
     )
 
     def __init__(self, *args, max_photos: int = 4, **kwargs):
@@ -61,14 +64,16 @@ class ReviewForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_lazy("Public reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Public reply"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class HideForm(forms.Form):
-    reason = forms.ChoiceField(label=_lazy("Policy reason"), choices=HideReason.choices)
+    reason = forms.ChoiceField(label=gettext_lazy("Policy reason"), choices=HideReason.choices)
     note = SingleLineCharField(
-        label=_lazy("Note for the log (optional)"),
+        label=gettext_lazy("Note for the log (optional)"),
         max_length=_max(ModerationLog, "note"),
         required=False,
     )
@@ -76,10 +81,10 @@ class HideForm(forms.Form):
 
 class ReviewListFilter(forms.Form):
     SORTS = [
-        ("newest", _lazy("Newest")),
-        ("highest", _lazy("Highest")),
-        ("lowest", _lazy("Lowest")),
-        ("helpful", _lazy("Most helpful")),
+        ("newest", gettext_lazy("Newest")),
+        ("highest", gettext_lazy("Highest")),
+        ("lowest", gettext_lazy("Lowest")),
+        ("helpful", gettext_lazy("Most helpful")),
     ]
     stars = forms.TypedChoiceField(
         choices=[("", "")] + [(n, n) for n in range(1, 6)],

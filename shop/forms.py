@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from modeltranslation.fields import TranslationField
 from modeltranslation.utils import build_localized_fieldname
 
@@ -122,7 +122,7 @@ class ImagesField(forms.FileField):
 
     widget = MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True})
     default_error_messages = {
-        "too_many": _lazy("Upload at most %(n)s images at a time."),
+        "too_many": gettext_lazy("Upload at most %(n)s images at a time."),
     }
 
     def __init__(self, *, max_files: int = MAX_IMAGES_PER_UPLOAD, **kwargs):
@@ -205,18 +205,18 @@ class ProductForm(BilingualForm):
     bilingual = PRODUCT_TEXTS
 
     sizes = SingleLineCharField(
-        label=_lazy("Sizes"),
+        label=gettext_lazy("Sizes"),
         max_length=500,
-        help_text=_lazy("Separated by commas, e.g. S, M, L, XL"),
+        help_text=gettext_lazy("Separated by commas, e.g. S, M, L, XL"),
         widget=forms.TextInput(attrs={"placeholder": "S, M, L"}),
     )
     colours = SingleLineCharField(
-        label=_lazy("Colours"),
+        label=gettext_lazy("Colours"),
         max_length=1000,
-        help_text=_lazy("Separated by commas, e.g. Navy, Oat white"),
+        help_text=gettext_lazy("Separated by commas, e.g. Navy, Oat white"),
         widget=forms.TextInput(attrs={"placeholder": "Navy, Oat white"}),
     )
-    new_images = ImagesField(label=_lazy("Add photos"), required=False)
+    new_images = ImagesField(label=gettext_lazy("Add photos"), required=False)
 
     class Meta:
         model = Product
@@ -420,25 +420,25 @@ class ProductForm(BilingualForm):
 
 class ImageAltForm(forms.Form):
     alt = SingleLineCharField(
-        label=_lazy("Alt text"),
+        label=gettext_lazy("Alt text"),
         max_length=_column(ProductImage, "alt").max_length,
         required=False,
     )
 
 
 class ImageUploadForm(forms.Form):
-    images = ImagesField(label=_lazy("Photos"))
+    images = ImagesField(label=gettext_lazy("Photos"))
 
 
 class StockAdjustForm(forms.Form):
     delta = forms.IntegerField(
-        label=_lazy("Change"),
-        help_text=_lazy("+10 adds ten, -2 removes two"),
+        label=gettext_lazy("Change"),
+        help_text=gettext_lazy("+10 adds ten, -2 removes two"),
         min_value=-100_000,
         max_value=100_000,
     )
     reason = SingleLineCharField(
-        label=_lazy("Reason"),
+        label=gettext_lazy("Reason"),
         max_length=_column(StockAdjustment, "reason").max_length,
         initial="Stock count",
     )
@@ -455,7 +455,7 @@ class ShopProfileForm(BilingualForm):
     business licence and ICP number the footer shows (all optional)."""
 
     bilingual = PROFILE_TEXTS
-    logo_upload = ImageField(label=_lazy("Logo"), required=False)
+    logo_upload = ImageField(label=gettext_lazy("Logo"), required=False)
 
     class Meta:
         model = ShopProfile
@@ -538,7 +538,8 @@ class CategoryForm(BilingualForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
+        label=gettext_lazy("CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
     def clean_file(self):
@@ -562,42 +563,56 @@ class ImportForm(forms.Form):
 
 class CatalogueFilterForm(forms.Form):
     SORTS = [
-        ("newest", _lazy("Newest")),
-        ("price_asc", _lazy("Price: low to high")),
-        ("price_desc", _lazy("Price: high to low")),
-        ("rating", _lazy("Best rated")),
+        ("newest", gettext_lazy("Newest")),
+        ("price_asc", gettext_lazy("Price: low to high")),
+        ("price_desc", gettext_lazy("Price: high to low")),
+        ("rating", gettext_lazy("Best rated")),
     ]
-    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=100)
+    q = SingleLineCharField(label=gettext_lazy("Search"), required=False, max_length=100)
     category = forms.SlugField(
-        label=_lazy("Category"),
+        label=gettext_lazy("Category"),
         required=False,
         max_length=_column(Category, "slug").max_length,
     )
-    size = SingleLineCharField(label=_lazy("Size"), required=False, max_length=SIZE_MAX)
-    colour = SingleLineCharField(label=_lazy("Colour"), required=False, max_length=COLOUR_MAX)
+    size = SingleLineCharField(label=gettext_lazy("Size"), required=False, max_length=SIZE_MAX)
+    colour = SingleLineCharField(
+        label=gettext_lazy("Colour"), required=False, max_length=COLOUR_MAX
+    )
     min_price = forms.DecimalField(
-        label=_lazy("Min price"), required=False, min_value=0, max_digits=10, decimal_places=2
+        label=gettext_lazy("Min price"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
     )
     max_price = forms.DecimalField(
-        label=_lazy("Max price"), required=False, min_value=0, max_digits=10, decimal_places=2
+        label=gettext_lazy("Max price"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
     )
-    in_stock = forms.BooleanField(label=_lazy("In stock only"), required=False)
-    sort = forms.ChoiceField(label=_lazy("Sort"), choices=SORTS, required=False)
+    in_stock = forms.BooleanField(label=gettext_lazy("In stock only"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort"), choices=SORTS, required=False)
 
 
 # ----------------------------------------------------------------- the owner's list filters
 class ProductFilterForm(forms.Form):
     """The owner's product list (and its CSV export): a search and a status."""
 
-    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=100)
+    q = SingleLineCharField(label=gettext_lazy("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_lazy("Status"), required=False, choices=[("", ""), *Product.Status.choices]
+        label=gettext_lazy("Status"), required=False, choices=[("", ""), *Product.Status.choices]
     )
 
 
 class StockFilterForm(forms.Form):
     """The stock list: which variants (low by default) and a search."""
 
-    SHOW = [("low", _lazy("Low")), ("sold_out", _lazy("Sold out")), ("all", _lazy("All"))]
-    show = forms.ChoiceField(label=_lazy("Show"), required=False, choices=SHOW)
-    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=100)
+    SHOW = [
+        ("low", gettext_lazy("Low")),
+        ("sold_out", gettext_lazy("Sold out")),
+        ("all", gettext_lazy("All")),
+    ]
+    show = forms.ChoiceField(label=gettext_lazy("Show"), required=False, choices=SHOW)
+    q = SingleLineCharField(label=gettext_lazy("Search"), required=False, max_length=100)

@@ -2,7 +2,7 @@ import secrets
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from config.inputs import SingleLineCharField
 from orders.models import Order
@@ -20,7 +20,7 @@ class PhotosField(ImagesField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_files", MAX_PHOTOS)
-        kwargs.setdefault("error_messages", {"too_many": _lazy("At most %(n)s photos.")})
+        kwargs.setdefault("error_messages", {"too_many": gettext_lazy("At most %(n)s photos.")})
         super().__init__(**kwargs)
 
 
@@ -34,23 +34,23 @@ class MessageBodyField(forms.CharField):
 
     def __init__(self, *, rows: int, **kwargs):
         kwargs.setdefault("max_length", 10000)
-        kwargs.setdefault("error_messages", {"required": _lazy("Write a message first.")})
+        kwargs.setdefault("error_messages", {"required": gettext_lazy("Write a message first.")})
         super().__init__(widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
 class ContactForm(forms.Form):
     # Held to the columns they are stored in (Ticket.email, Ticket.name, Order.number).
-    email = forms.EmailField(label=_lazy("Email"), max_length=254)
-    name = SingleLineCharField(label=_lazy("Name"), max_length=120)
-    topic = forms.ChoiceField(label=_lazy("Topic"), choices=Ticket.Topic.choices)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    name = SingleLineCharField(label=gettext_lazy("Name"), max_length=120)
+    topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=Ticket.Topic.choices)
     order_number = SingleLineCharField(
-        label=_lazy("Order number (optional)"),
+        label=gettext_lazy("Order number (optional)"),
         max_length=20,
         required=False,
-        help_text=_lazy("For example 2026-000123. It must match your email."),
+        help_text=gettext_lazy("For example 2026-000123. It must match your email."),
     )
-    body = MessageBodyField(label=_lazy("Your message"), rows=5)
-    photos = PhotosField(label=_lazy("Photos (up to 4, optional)"), required=False)
+    body = MessageBodyField(label=gettext_lazy("Your message"), rows=5)
+    photos = PhotosField(label=gettext_lazy("Photos (up to 4, optional)"), required=False)
 
     def __init__(self, *args, order: Order | None = None, user=None, **kwargs):
         # `order` comes from the private tracking link, which proves the person holds it.
@@ -85,26 +85,27 @@ class ContactForm(forms.Form):
 
 
 class CustomerReplyForm(forms.Form):
-    body = MessageBodyField(label=_lazy("Your reply"), rows=4)
-    photos = PhotosField(label=_lazy("Photos (optional)"), required=False)
+    body = MessageBodyField(label=gettext_lazy("Your reply"), rows=4)
+    photos = PhotosField(label=gettext_lazy("Photos (optional)"), required=False)
     nonce = SingleLineCharField(widget=forms.HiddenInput, max_length=64)
 
 
 class StaffReplyForm(forms.Form):
-    body = MessageBodyField(label=_lazy("Message"), rows=6)
+    body = MessageBodyField(label=gettext_lazy("Message"), rows=6)
     internal = forms.BooleanField(
-        label=_lazy("Internal note (never shown to the customer)"), required=False
+        label=gettext_lazy("Internal note (never shown to the customer)"), required=False
     )
-    resolve = forms.BooleanField(label=_lazy("Resolve after sending"), required=False)
+    resolve = forms.BooleanField(label=gettext_lazy("Resolve after sending"), required=False)
     nonce = SingleLineCharField(widget=forms.HiddenInput, max_length=64)
 
 
 class SatisfactionForm(forms.Form):
     solved = forms.TypedChoiceField(
-        choices=[("yes", _lazy("Yes")), ("no", _lazy("No"))], coerce=lambda v: v == "yes"
+        choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
+        coerce=lambda v: v == "yes",
     )
     comment = forms.CharField(
-        label=_lazy("Anything to add? (optional)"),
+        label=gettext_lazy("Anything to add? (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -134,4 +135,4 @@ class InboxFilterForm(forms.Form):
     """The staff inbox: one of its views (unassigned by default) and a search."""
 
     view = forms.ChoiceField(required=False, choices=[(v, v) for v in VIEWS])
-    q = SingleLineCharField(label=_lazy("Search"), required=False, max_length=200)
+    q = SingleLineCharField(label=gettext_lazy("Search"), required=False, max_length=200)
