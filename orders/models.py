@@ -52,14 +52,25 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
-    email = models.EmailField(_("email"), db_index=True)
+    class NotifyBy(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    # A buyer in China may give only a mobile number (E.164, +86...): email is then empty and
+    # every message about the order goes by SMS (notify_by). The constraint keeps one way open.
+    email = models.EmailField(_("email"), blank=True, db_index=True)
     name = models.CharField(_("full name"), max_length=120)
     phone = models.CharField(_("phone"), max_length=40)
+    notify_by = models.CharField(
+        _("messages by"), max_length=5, choices=NotifyBy.choices, default=NotifyBy.EMAIL
+    )
     address_line1 = models.CharField(_("address"), max_length=200)
     address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100)
     region = models.CharField(_("province or region"), max_length=100, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=16)
+    # Chinese addresses: province (region), city, district, then the street and building.
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     country = models.CharField(_("country"), max_length=2, choices=COUNTRIES, default="CN")
     note = models.TextField(_("note for the workshop"), blank=True)
     # The language the buyer ordered in: every message about the order is written in it,
@@ -99,6 +110,11 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(total=models.F("subtotal") + models.F("shipping_cost")),
                 name="order_total_is_subtotal_plus_shipping",
+            ),
+            models.CheckConstraint(
+                condition=(Q(notify_by="email") & ~Q(email=""))
+                | (Q(notify_by="sms") & ~Q(phone="")),
+                name="order_reachable_by_its_channel",
             ),
         ]
 
