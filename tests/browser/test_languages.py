@@ -87,8 +87,8 @@ def test_a_chinese_buyer_switches_language_orders_and_gets_chinese_emails(
         sign_in(owner_page, owner)
         owner_page.goto(f"{live_server.url}/manage/orders/{order.pk}/")
         expect(owner_page.locator("html")).to_have_attribute("lang", "en")
-        owner_page.get_by_label("Carrier").fill("SF Express")
-        owner_page.get_by_label("Tracking number").fill("SF123456")
+        owner_page.get_by_label("Carrier", exact=True).select_option("sf")
+        owner_page.get_by_label("Tracking number").fill("SF1234567890123")
         owner_page.get_by_role("button", name="Mark shipped and email the buyer").click()
         expect(owner_page.locator("#messages .flash-success")).to_have_text(
             "Marked shipped; the buyer is emailed."

@@ -79,11 +79,13 @@ def test_order_shipped_email_is_chinese_when_an_english_owner_ships():
     order = place("zh-hans")
     with translation.override("en"):
         order_services.mark_shipped(
-            order, carrier="SF", tracking_number="SF1", acting_user=UserFactory()
+            order, carrier="SF Express", tracking_number="SF1", acting_user=UserFactory()
         )
-    assert_chinese(
-        the_message("order.shipped"), "left the workshop", "is on its way", "Your order's page"
-    )
+    shipped = the_message("order.shipped")
+    assert_chinese(shipped, "left the workshop", "is on its way", "Your order's page")
+    # The courier as the buyer knows it, not as the English owner's list stored it.
+    assert "顺丰速运" in shipped.text and "顺丰速运" in shipped.html
+    assert "SF Express" not in shipped.text
 
 
 def test_order_delivered_email_is_chinese():
