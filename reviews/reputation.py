@@ -6,6 +6,7 @@ from statistics import median
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.models import Order
 from support.models import SatisfactionAnswer, Ticket
@@ -129,36 +130,36 @@ def branding_checklist(f: dict) -> list[dict]:
     """Thresholds a small maker should pass before spending on branding (settings can move them)."""
     t = settings.BRANDING_THRESHOLDS
     checks = [
-        ("reviews", f["reviews"], t["reviews"], ">=", "verified reviews"),
-        ("mean", f["mean"], t["mean"], ">=", "average rating"),
+        ("reviews", f["reviews"], t["reviews"], ">=", _("verified reviews")),
+        ("mean", f["mean"], t["mean"], ">=", _("average rating")),
         (
             "review_conversion",
             f["review_conversion"],
             t["review_conversion"],
             ">=",
-            "% of review requests answered",
+            _("review requests answered (%)"),
         ),
         (
             "first_response_hours",
             f["first_response_hours"],
             t["first_response_hours"],
             "<=",
-            "hours to first answer (median)",
+            _("hours to first answer (median)"),
         ),
         (
             "satisfaction",
             f["satisfaction"],
             t["satisfaction"],
             ">=",
-            "% of tickets the buyer says were solved",
+            _("tickets the buyer says were solved (%)"),
         ),
-        ("on_time", f["on_time"], t["on_time"], ">=", "% of orders shipped on time"),
+        ("on_time", f["on_time"], t["on_time"], ">=", _("orders shipped on time (%)")),
         (
             "repeat_buyers",
             f["repeat_buyers"],
             t["repeat_buyers"],
             ">=",
-            "% of buyers who came back",
+            _("buyers who came back (%)"),
         ),
     ]
     rows = []
