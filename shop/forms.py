@@ -180,12 +180,17 @@ VARIANT_PRICE = amount_bounds(_column(Variant, "price"))
 
 def _split_list(value: str, what: str) -> list[str]:
     items, seen = [], set()
-    for raw in value.replace("，", ",").split(","):
+    # Chinese owners separate a list with the full-width comma or the enumeration comma 、.
+    for raw in value.replace("，", ",").replace("、", ",").split(","):
         item = " ".join(raw.split())
         if not item:
             continue
         if "|" in item:
-            raise ValidationError(_("A %(what)s cannot contain “|”.") % {"what": what})
+            raise ValidationError(
+                _("A size cannot contain “|”.")
+                if what == "size"
+                else _("A colour cannot contain “|”.")
+            )
         if len(item) > (SIZE_MAX if what == "size" else COLOUR_MAX):
             raise ValidationError(_("“%(item)s” is too long.") % {"item": item})
         if item.lower() in seen:

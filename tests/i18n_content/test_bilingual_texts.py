@@ -355,3 +355,17 @@ def test_a_duplicate_copies_both_languages(owner_client):
     assert (copy.description_en, copy.description_zh_hans) == ("Breathes.", "透气。")
     assert copy.size_chart_zh_hans == "尺码 | 胸围\nM | 106"
     assert copy.slug == f"{product.slug}-copy"
+
+
+def test_size_and_colour_lists_take_chinese_separators_and_name_the_list_in_errors():
+    from django.core.exceptions import ValidationError
+
+    from shop.forms import _split_list
+
+    assert _split_list("藏青、米白，黑色, Navy", "colour") == ["藏青", "米白", "黑色", "Navy"]
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        _split_list("S|M", "size")
+    assert error.value.messages == ["尺码中不能含有“|”。"]
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        _split_list("红|蓝", "colour")
+    assert error.value.messages == ["颜色中不能含有“|”。"]
