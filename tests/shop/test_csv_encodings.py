@@ -56,9 +56,7 @@ def status_page(owner_client, job, language="en") -> str:
 
 
 def imported() -> list[tuple]:
-    return sorted(
-        Variant.objects.values_list("product__name_zh_hans", "size", "colour", "stock")
-    )
+    return sorted(Variant.objects.values_list("product__name_zh_hans", "size", "colour", "stock"))
 
 
 EXPECTED = [("亚麻衬衫", "尺码L", "藏青", 2), ("亚麻衬衫", "尺码M", "藏青", 4)]
@@ -221,9 +219,7 @@ def test_the_result_says_gbk_in_chinese(owner_client, upload):
         assert translation.gettext("Read as GBK/GB18030") in page
 
 
-def test_a_broken_byte_past_the_forms_look_fails_the_job_and_changes_nothing(
-    owner_client, upload
-):
+def test_a_broken_byte_past_the_forms_look_fails_the_job_and_changes_nothing(owner_client, upload):
     product = ProductFactory(slug="linen-shirt", name_zh_hans="旧名字")
     VariantFactory(product=product, size="尺码M", colour="藏青", sku="LS-M-NAVY", stock=9)
     filler = [["linen-shirt", "亚麻衬衫", "衬衫", "189.00", f"码{n}", "藏青", f"F-{n}", "1"]
