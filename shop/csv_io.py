@@ -12,8 +12,16 @@ languages, with plain `name`, `category`, `description`, ... columns, still impo
 cells are taken as the shop's own language (LANGUAGE_CODE). A language's column that the file
 does not have leaves that language of an existing product as it was; one the file has sets it,
 empty included. Reasons are written in the language of the person who uploaded the file.
+
+Files come from offices whose Excel saves CSV in different ways, so the bytes are read without
+asking (decode): UTF-8 with or without a byte order mark, else GBK/GB18030 (what Excel on a
+Chinese Windows PC writes for "CSV"), or UTF-16 with its byte order mark (Excel's "Unicode
+text"); and the cells may be separated by commas, semicolons or tabs, taken from the header
+line (sniff_delimiter). The export is UTF-8 with a byte order mark, which Excel on a Chinese
+PC opens as UTF-8 (without the mark it reads the file as GBK and garbles every Chinese name).
 """
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -23,6 +31,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from modeltranslation.utils import build_localized_fieldname
 
 from config.inputs import (
@@ -132,7 +141,14 @@ def export_rows(products) -> list[list[str]]:
     return rows
 
 
+# Read first: the byte order mark that Excel on a Chinese Windows PC needs to open the file as UTF-8.
+BOM = "\ufeff"
+
+
 def write_csv(rows, out) -> None:
+    """Write `rows` to the text stream `out` as CSV for Excel: a UTF-8 byte order mark first (the
+    caller encodes as UTF-8), and formula-looking cells guarded."""
+    out.write(BOM)
     writer = csv.writer(out)
     for row in rows:
         # A cell starting with = + - @ would run as a formula in a spreadsheet: quote it out.
@@ -145,6 +161,92 @@ def _unguarded(cell: str) -> str:
     if value.startswith(FORMULA_GUARD) and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
+
+
+# ------------------------------------------------------------------ encodings and separators
+UTF8, GB18030, UTF16 = "utf-8", "gb18030", "utf-16"
+# What the owner is told the file was read as ("Read as ..."), by encoding.
+ENCODING_NAMES = {UTF8: "UTF-8", GB18030: "GBK/GB18030", UTF16: "UTF-16"}
+DELIMITERS = (",", ";", "\t")  # the order breaks a tie: a comma first
+
+
+class UnreadableFile(Exception):
+    """The bytes are not text in any encoding the import reads; `reason` says where (translated
+    in the active language), `line` is the line of the file it stopped on (from 1)."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+def _decode_as(data: bytes, encoding: str, final: bool) -> str:
+    """`data` decoded strictly; with final=False a character cut at the very end is no error
+    (the form checks only the first few kilobytes)."""
+    return codecs.getincrementaldecoder(encoding)(errors="strict").decode(data, final=final)
+
+
+def decode(data: bytes, *, final: bool = True) -> tuple[str, str]:
+    """The text of an uploaded file and the encoding it was read as (UTF8, GB18030 or UTF16).
+
+    Strict UTF-8 (a byte order mark allowed) comes first: GB18030 reads many UTF-8 byte
+    sequences as other Chinese characters, while a GBK file is almost never valid UTF-8, so the
+    order keeps short UTF-8 files from being taken as GBK. GB18030 is a superset of GBK and
+    GB2312, so a GBK file reads the same. A byte order mark names the encoding outright (UTF-8
+    or UTF-16); only without one is GB18030 tried. Raises UnreadableFile naming the line and
+    byte where the encoding that read furthest stopped, e.g. a GBK file with a broken byte.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        tried = [UTF16]
+    elif data.startswith(codecs.BOM_UTF8):
+        tried = [UTF8]
+    else:
+        tried = [UTF8, GB18030]
+    failures = []
+    for encoding in tried:
+        try:
+            text = _decode_as(data, "utf-8-sig" if encoding == UTF8 else encoding, final)
+        except UnicodeDecodeError as error:
+            failures.append((error.start, encoding))
+            continue
+        return text.lstrip(BOM), encoding
+    start, encoding = max(failures)  # the likelier encoding is the one that read furthest
+    read = data[:start].decode("utf-8-sig" if encoding == UTF8 else encoding)
+    line = read.count("\n") + 1
+    where = {
+        "line": line,
+        "byte": start + 1,
+        "value": data[start : start + 1].hex().upper(),
+        "encoding": ENCODING_NAMES[encoding],
+    }
+    if len(tried) == 1:
+        reason = _(
+            "The file says it is %(encoding)s text, but byte %(byte)s (0x%(value)s, on line "
+            "%(line)s) is not part of a character. Save the file again from Excel as “CSV UTF-8” "
+            "and upload that."
+        )
+    else:
+        reason = _(
+            "The file is neither UTF-8 nor GBK/GB18030 text: it reads as %(encoding)s up to line "
+            "%(line)s, where byte %(byte)s (0x%(value)s) is not part of a character. Save the "
+            "file again from Excel as “CSV UTF-8” and upload that."
+        )
+    raise UnreadableFile(line, reason % where)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of the file's cells: the one of , ; and tab the header line holds most of
+    (a comma if it holds none). Excel writes semicolons where the decimal mark is a comma, and
+    tabs for "Unicode text"; column names hold none of these, so a count is enough."""
+    header = text.lstrip(BOM).split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    return max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+
+
+def _sentence(reasons: list[str]) -> str:
+    """The reasons of one row as one sentence, in the reader's language (Chinese: ；and 。)."""
+    return pgettext("the end of a sentence", "%(text)s.") % {
+        "text": pgettext("between the reasons of one row", "; ").join(reasons)
+    }
 
 
 @dataclass
@@ -160,6 +262,7 @@ class ImportResult:
     errors: list[dict]
     products: list[ParsedProduct]
     total_rows: int
+    delimiter: str = ","
 
 
 def _shown(value: str, limit: int = 40) -> str:
@@ -207,8 +310,31 @@ def _texts(row: dict, header: set[str]) -> tuple[dict, list[str]]:
     return texts, reasons
 
 
-def _amount(value: str, bounds: dict):
+class _DecimalComma(ValueError):
+    pass
+
+
+def _amount(value: str, bounds: dict, delimiter: str = ","):
+    # A file separated by semicolons comes from a spreadsheet whose decimal mark may be a comma:
+    # "189,00" there is 189, not 18900, so such a comma is refused rather than guessed at.
+    if delimiter == ";" and "," in value:
+        raise _DecimalComma(value)
     return parse_amount(value.replace(",", ""), **bounds)
+
+
+def _amount_reason(column: str, value: str, error: ValueError) -> str:
+    shown = {"column": column, "value": _shown(value)}
+    if isinstance(error, _DecimalComma):
+        return (
+            _(
+                "%(column)s “%(value)s” has a comma; in a file separated by semicolons write "
+                "amounts with a decimal point, like 189.00"
+            )
+            % shown
+        )
+    if column == "price":
+        return _("price “%(value)s” is not an amount") % shown
+    return _("variant_price “%(value)s” is not an amount") % shown
 
 
 class _BadFile(Exception):
@@ -217,13 +343,13 @@ class _BadFile(Exception):
         self.line, self.reason = line, reason
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """(line the record starts on, its cells) for each record that is not a blank line.
 
     Lines are the file's own: a quoted cell with line breaks spans several. Raises _BadFile
     where the CSV cannot be read (an unclosed quote, a cell over the csv module's limit).
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     end = 0
     while True:
         try:
@@ -242,14 +368,27 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def parse_import(
-    text: str, *, progress: Callable[[int, int], None] | None = None, every: int = 200
+    text: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    every: int = 200,
+    delimiter: str | None = None,
 ) -> ImportResult:
-    """Check every row of `text`; return the products to apply or every bad row."""
+    """Check every row of `text`; return the products to apply or every bad row.
+
+    The cells are separated by `delimiter`, by default the one the header line uses
+    (sniff_delimiter); the result says which it was.
+    """
+    text = text.lstrip(BOM)
+    delimiter = delimiter or sniff_delimiter(text)
     try:
-        records = list(_records(text.lstrip("\ufeff")))
+        records = list(_records(text, delimiter))
     except _BadFile as bad:
         return ImportResult(
-            errors=[{"line": bad.line, "reason": bad.reason}], products=[], total_rows=0
+            errors=[{"line": bad.line, "reason": bad.reason}],
+            products=[],
+            total_rows=0,
+            delimiter=delimiter,
         )
     errors: list[dict] = []
     header = [h.strip().lower() for h in (records[0][1] if records else [])]
@@ -260,18 +399,27 @@ def parse_import(
         if not ({column, *_columns(column)} & given if column in TRANSLATED else column in given)
     )
     if missing:
+        reason = _("Missing columns: %(columns)s.") % {"columns": missing}
+        if len(header) == 1:
+            # One long column: the cells are separated by something other than , ; or tab.
+            reason += " " + _(
+                "The header line reads as a single column: separate the columns with commas, "
+                "semicolons or tabs."
+            )
         return ImportResult(
-            errors=[
-                {"line": 1, "reason": _("Missing columns: %(columns)s.") % {"columns": missing}}
-            ],
+            errors=[{"line": 1, "reason": reason}],
             products=[],
             total_rows=0,
+            delimiter=delimiter,
         )
     raw_rows = records[1:]
     total = len(raw_rows)
     if total == 0:
         return ImportResult(
-            errors=[{"line": 1, "reason": _("The file has no rows.")}], products=[], total_rows=0
+            errors=[{"line": 1, "reason": _("The file has no rows.")}],
+            products=[],
+            total_rows=0,
+            delimiter=delimiter,
         )
     statuses = {s.value for s in Product.Status}
     columns = set(header)
@@ -299,21 +447,18 @@ def parse_import(
                 % {"slug": _shown(slug)}
             )
         try:
-            price = _amount(row["price"], PRICE) if row.get("price") else None
-        except ValueError:
-            reasons.append(
-                _("price “%(value)s” is not an amount") % {"value": _shown(row["price"])}
-            )
+            price = _amount(row["price"], PRICE, delimiter) if row.get("price") else None
+        except ValueError as error:
+            reasons.append(_amount_reason("price", row["price"], error))
             price = None
         try:
             variant_price = (
-                _amount(row["variant_price"], VARIANT_PRICE) if row.get("variant_price") else None
+                _amount(row["variant_price"], VARIANT_PRICE, delimiter)
+                if row.get("variant_price")
+                else None
             )
-        except ValueError:
-            reasons.append(
-                _("variant_price “%(value)s” is not an amount")
-                % {"value": _shown(row["variant_price"])}
-            )
+        except ValueError as error:
+            reasons.append(_amount_reason("variant_price", row["variant_price"], error))
             variant_price = None
         try:
             stock = parse_int(row.get("stock") or "0", min_value=-STOCK_MAX, max_value=STOCK_MAX)
@@ -358,7 +503,7 @@ def parse_import(
                         % {"column": name, "line": parsed.line}
                     )
         if reasons:
-            errors.append({"line": line, "reason": "; ".join(reasons) + "."})
+            errors.append({"line": line, "reason": _sentence(reasons)})
         else:
             skus[sku] = line
             combos[combo] = line
@@ -397,7 +542,9 @@ def parse_import(
     errors.sort(key=lambda e: e["line"])
     if progress:
         progress(total, total)
-    return ImportResult(errors=errors, products=list(products.values()), total_rows=total)
+    return ImportResult(
+        errors=errors, products=list(products.values()), total_rows=total, delimiter=delimiter
+    )
 
 
 def _category(names: dict, known: list[Category]) -> Category:

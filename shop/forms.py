@@ -19,6 +19,7 @@ from config.inputs import (
     parse_int,
 )
 
+from . import csv_io
 from .images import ACCEPT, check_image, clean_image
 from .models import (
     Category,
@@ -544,7 +545,7 @@ class CategoryForm(BilingualForm):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain"}),
     )
 
     def clean_file(self):
@@ -554,14 +555,11 @@ class ImportForm(forms.Form):
         head = upload.read(4096)
         upload.seek(0)
         try:
-            head.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # A cut in the middle of a character at byte 4096 is fine; anything else is not text.
-            try:
-                head[:-3].decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise ValidationError(_("This is not a UTF-8 CSV file."))
-        if b"\x00" in head:
+            # UTF-8, GBK/GB18030 or UTF-16 (csv_io.decode); a character cut at byte 4096 is fine.
+            text, _encoding = csv_io.decode(head, final=False)
+        except csv_io.UnreadableFile as bad:
+            raise ValidationError(bad.reason)
+        if "\x00" in text:
             raise ValidationError(_("This is not a CSV file."))
         return upload
 

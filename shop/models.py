@@ -379,6 +379,10 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # What the file was read as, shown with the result (csv_io.decode and sniff_delimiter); empty
+    # until read, or when the bytes were not text.
+    encoding = models.CharField(max_length=10, blank=True, default="")
+    delimiter = models.CharField(max_length=1, blank=True, default="")
     created_products = models.PositiveIntegerField(default=0)
     updated_products = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(

@@ -10,13 +10,13 @@ from django.utils.translation import gettext_noop
 
 from config.celery import publish
 
-from .csv_io import apply_import, parse_import
+from .csv_io import UnreadableFile, apply_import, decode, parse_import
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
 
 # File-level reasons (line 0), stored untranslated and translated when the owner reads them.
-UNREADABLE = gettext_noop("The file could not be read as UTF-8 text.")
+UNREADABLE = gettext_noop("The file could not be read.")
 TOO_SLOW = gettext_noop(
     "The import took longer than it may, so nothing was imported. Split the file and try again."
 )
@@ -95,11 +95,23 @@ def _run(job: ImportJob) -> str:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.VALIDATING, processed_rows=0)
     try:
         with job.file.open("rb") as handle:
-            text = handle.read().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+            data = handle.read()
+    except OSError:
         _fail(job, UNREADABLE)
         return "failed"
+    try:
+        # UTF-8, GBK/GB18030 or UTF-16, found without asking the owner (csv_io.decode).
+        text, encoding = decode(data)
+    except UnreadableFile as bad:
+        # Where the bytes stop being text, in the uploader's language (like the row reasons).
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            errors=[{"line": bad.line, "reason": bad.reason}],
+            finished_at=timezone.now(),
+        )
+        return "failed"
     result = parse_import(text, progress=progress)
+    ImportJob.objects.filter(pk=job.pk).update(encoding=encoding, delimiter=result.delimiter)
     if result.errors:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,

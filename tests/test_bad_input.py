@@ -25,6 +25,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.messages import ERROR, get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -1027,3 +1028,47 @@ def test_an_id_past_every_column_in_an_address_is_not_a_500(world, settings, rol
     client = _client(world, role)
     response = getattr(client, method)(path.format(big=10**30), {"quantity": "1"})
     assert response.status_code in (302, 404)
+
+
+# A product CSV (shop/csv_io.py) whose bytes are not text in any encoding the import reads, or
+# whose header says nothing: a clear refusal (the form's 422, or a failed job with its reason),
+# never a 500, and no product written or changed.
+GBK_ROWS = b"slug,name_zh_hans,category_zh_hans,price,size,colour,sku,stock\r\n" + (
+    "linen-shirt,亚麻衬衫,衬衫,189.00,尺码M,藏青,LS-M,4\r\n".encode("gbk")
+)
+HOSTILE_IMPORTS = [
+    ("GBK with a broken byte", GBK_ROWS.replace("亚".encode("gbk"), b"\xb1", 1)),
+    ("GBK cut after a lead byte", GBK_ROWS + b"\x81"),
+    ("a lone 0xFF", b"\xff"),
+    ("UTF-16 without its byte order mark", GBK_ROWS.decode("gbk").encode("utf-16-le")),
+    ("UTF-16 with a lone surrogate", b"\xff\xfes\x00\x00\xd8"),
+    ("a byte order mark alone", b"\xef\xbb\xbf"),
+    ("empty", b""),
+    ("a broken byte past the first 4 KB", GBK_ROWS * 200 + b"\xff\xff"),
+]
+
+
+@pytest.mark.parametrize(
+    "data", [d for _, d in HOSTILE_IMPORTS], ids=[n for n, _ in HOSTILE_IMPORTS]
+)
+def test_an_unreadable_import_file_is_refused_without_a_500_or_a_change(
+    client, world, data, django_capture_on_commit_callbacks
+):
+    client = _client(world, "owner")
+    before = (Product.objects.count(), Variant.objects.count(), list(Product.objects.values()))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("shop_manage:product_import"),
+            {"file": SimpleUploadedFile("products.csv", data, "text/csv")},
+        )
+    assert response.status_code in (302, 422), response.status_code
+    job = ImportJob.objects.first()
+    if response.status_code == 302:
+        assert job.status == ImportJob.Status.FAILED and job.errors
+        page = client.get(response["Location"])
+        assert page.status_code == 200 and b"flash-error" in page.content
+    else:
+        assert job is None
+    assert (Product.objects.count(), Variant.objects.count(), list(Product.objects.values())) == (
+        before
+    )
