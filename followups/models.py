@@ -134,12 +134,12 @@ class Suppression(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"
+
     @property
     def address(self) -> str:
         return self.email or self.phone
-
-    def __str__(self) -> str:
-        return f"{self.address} ({self.reason})"
 
 
 class DispatcherRun(models.Model):
