@@ -28,6 +28,7 @@ def sender_address(name: str = "") -> str:
     name = one_line(name)
     return formataddr((name, settings.DEFAULT_FROM_EMAIL)) if name else settings.DEFAULT_FROM_EMAIL
 
+
 # The header under which an SMS's template values are recorded on its Message row (JSON): the
 # approved template's variables, sent as they were when the row was written.
 SMS_PARAMS_HEADER = "X-Sms-Params"

@@ -22,7 +22,14 @@ from shop.models import ShopProfile
 from .couriers import carrier_label
 from .models import Order, OrderEvent
 
-__all__ = ["Reach", "build_order_email", "build_order_sms", "one_line", "queue_order_email", "reach"]
+__all__ = [
+    "Reach",
+    "build_order_email",
+    "build_order_sms",
+    "one_line",
+    "queue_order_email",
+    "reach",
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ def reach(order: Order) -> Reach:
     if order.notify_by == Order.NotifyBy.SMS and order.phone:
         return Reach("sms", order.phone)
     return Reach("email", order.email)
+
 
 KINDS = {"placed", "shipped", "delivered", "cancelled"}
 
@@ -89,9 +97,7 @@ def build_order_sms(order: Order, kind: str) -> Rendered:
             courier = carrier_label(order.carrier)
         params |= {"courier": courier, "tracking": order.tracking_number, "code": link.code}
         context |= {"courier": courier, "link": short_url(link)}
-    return render_sms(
-        f"orders/sms/{kind}.txt", context, language=order.language, params=params
-    )
+    return render_sms(f"orders/sms/{kind}.txt", context, language=order.language, params=params)
 
 
 def queue_order_email(order: Order, kind: str) -> Message:

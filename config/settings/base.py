@@ -294,7 +294,10 @@ SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
 SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "织里衣坊")
 SMS_TEMPLATES = {
     "order.placed": {"code": "SMS_ORDER_PLACED", "params": ["number"]},
-    "order.shipped": {"code": "SMS_ORDER_SHIPPED", "params": ["number", "courier", "tracking", "code"]},
+    "order.shipped": {
+        "code": "SMS_ORDER_SHIPPED",
+        "params": ["number", "courier", "tracking", "code"],
+    },
     "order.delivered": {"code": "SMS_ORDER_DELIVERED", "params": ["number"]},
     "order.cancelled": {"code": "SMS_ORDER_CANCELLED", "params": ["number"]},
     "ticket.opened": {"code": "SMS_TICKET_OPENED", "params": ["number", "code"]},
