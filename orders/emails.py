@@ -96,7 +96,7 @@ def build_order_sms(order: Order, kind: str) -> Rendered:
         with translation.override(order.language):
             courier = carrier_label(order.carrier)
         params |= {"courier": courier, "tracking": order.tracking_number, "code": link.code}
-        context |= {"courier": courier, "link": short_url(link)}
+        context |= {"courier": courier, "tracking": order.tracking_number, "link": short_url(link)}
     return render_sms(f"orders/sms/{kind}.txt", context, language=order.language, params=params)
 
 

@@ -3,7 +3,6 @@ stopping by reply and by link, and the cap across email and SMS (console provide
 
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from django.core import mail
@@ -79,9 +78,7 @@ def test_every_follow_up_of_a_phone_only_order_goes_by_sms(client, settings):
     dispatch_and_send()
     [question] = console.outbox
     assert question.template == "SMS_SATISFACTION" and question.phone == PHONE
-    assert follow_short_link(client, question.text).endswith(f"/{ticket.token}/satisfaction/") or (
-        ticket.token in follow_short_link(client, question.text)
-    )
+    assert ticket.token in follow_short_link(client, question.text)
     assert mail.outbox == []
 
 
@@ -152,9 +149,7 @@ def test_the_webhook_refuses_another_token_provider_or_kind(client, path):
 
 def test_the_webhook_is_closed_without_a_token_set(client, settings):
     settings.SMS_WEBHOOK_TOKEN = ""
-    response = client.post(
-        "/messaging/sms/aliyun/replies//", "[]", content_type="application/json"
-    )
+    response = client.post("/messaging/sms/aliyun/replies//", "[]", content_type="application/json")
     assert response.status_code == 404
 
 
@@ -264,4 +259,3 @@ def test_a_stopped_email_does_not_stop_sms_and_a_stopped_phone_not_email():
     send_due(by_email, "care_check")
     assert states(by_email)["care_check"] == "sent"
     assert Suppression.objects.count() == 2
-    assert replace  # (dataclasses.replace kept for helpers that build buyers)
