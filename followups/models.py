@@ -103,6 +103,11 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for {self.order_id or self.ticket_id} ({self.state})"
 
+    @property
+    def address(self) -> str:
+        """Whom it is for, as the owner's pages show it: the email, else the phone."""
+        return self.email or self.phone
+
 
 class Suppression(models.Model):
     """Addresses that get no follow-up: an email address (unsubscribed, bounced or complained)
