@@ -31,12 +31,23 @@ from django.utils.translation import gettext as _
 from messaging import models as messaging
 from messaging.errors import describe
 from messaging.services import queued_together
+from orders.emails import Reach
+from orders.emails import reach as reach_order
+from orders.models import Order
 from reviews.models import Review
 from shop.models import ShopProfile
+from support.emails import reach as reach_ticket
+from support.models import Ticket
 from support.selectors import satisfaction_questions_open
 
 from . import cap
-from .emails import KINDS, build_follow_up_email, queue_follow_up_email, unreviewed_lines
+from .emails import (
+    KINDS,
+    build_follow_up_email,
+    build_follow_up_sms,
+    queue_follow_up_email,
+    unreviewed_lines,
+)
 from .errors import FollowUpError
 from .links import Links
 from .models import DispatcherRun, FollowUp, Suppression
@@ -65,6 +76,12 @@ class DispatchResult:
 
 
 # ------------------------------------------------------------------ claiming and deciding
+def identities(row: FollowUp) -> set[str]:
+    """Who a row is for: its email and its phone (the cap counts a person's emails and SMS
+    together: one buyer, however reached)."""
+    return {value for value in (row.email.lower(), row.phone) if value}
+
+
 def _address_key(email: str) -> int:
     """A signed 64-bit key for the address's advisory lock, the same in every process."""
     digest = hashlib.blake2b(email.encode(), digest_size=8, person=b"follow-up-cap").digest()
@@ -72,7 +89,7 @@ def _address_key(email: str) -> int:
 
 
 def _lock_addresses(emails: set[str]) -> None:
-    """Serialise the cap's decisions per address until the transaction ends.
+    """Serialise the cap's decisions per address (email or phone) until the transaction ends.
 
     Taken in ascending key order by every dispatcher, so two never wait on each other. SQLite
     needs none: it lets one transaction write at a time, and a second dispatcher that read
@@ -85,13 +102,59 @@ def _lock_addresses(emails: set[str]) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
 
 
+def people(rows: list[FollowUp]) -> list[set[str]]:
+    """The rows' identities joined into people: rows that share an email or a phone are one
+    person's (an order by email and one by SMS with the same phone), decided together."""
+    parent: dict[str, str] = {}
+
+    def root(item: str) -> str:
+        while parent.setdefault(item, item) != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for row in rows:
+        ids = sorted(identities(row))
+        for other in ids[1:]:
+            parent[root(other)] = root(ids[0])
+        if ids:
+            root(ids[0])
+    groups: dict[str, set[str]] = defaultdict(set)
+    for item in list(parent):
+        groups[root(item)].add(item)
+    return list(groups.values())
+
+
+def destinations(rows: list[FollowUp]) -> dict[int, Reach]:
+    """Where each row's follow-up goes (its order's or ticket's `reach`): from the rows'
+    orders and tickets when they were read with them, else in two queries."""
+    orders = {row.order_id: row.order for row in rows if FollowUp.order.is_cached(row)}
+    tickets = {row.ticket_id: row.ticket for row in rows if FollowUp.ticket.is_cached(row)}
+    if missing := {row.order_id for row in rows if row.order_id} - set(orders):
+        orders |= Order.objects.in_bulk(missing)
+    if missing := {row.ticket_id for row in rows if row.ticket_id} - set(tickets):
+        tickets |= Ticket.objects.select_related("order").in_bulk(missing)
+    where = {}
+    for row in rows:
+        if row.ticket_id and row.ticket_id in tickets:
+            where[row.pk] = reach_ticket(tickets[row.ticket_id])
+        elif row.order_id in orders:
+            where[row.pk] = reach_order(orders[row.order_id])
+        else:
+            where[row.pk] = Reach("email", row.email)
+    return where
+
+
 def _refusals(rows: list[FollowUp], emails: set[str]) -> dict[int, str]:
-    """Why each row must not be sent (unsubscribed, reviewed, ticket reopened); a few queries."""
-    suppressed = dict(
-        Suppression.objects.filter(email__in={e.lower() for e in emails}).values_list(
-            "email", "reason"
-        )
-    )
+    """Why each row must not be sent (its email address or phone stopped, reviewed, ticket
+    reopened); a few queries. A stop is the channel's: a phone that replied "TD" gets no
+    follow-up SMS, an email address that unsubscribed no follow-up email."""
+    suppressed = {}
+    for email, phone, reason in Suppression.objects.filter(
+        Q(email__in={e.lower() for e in emails}) | Q(phone__in=emails)
+    ).values_list("email", "phone", "reason"):
+        suppressed[email or phone] = reason
+    where = destinations(rows) if suppressed else {}
     review_orders = {r.order_id for r in rows if r.kind in REVIEW_KINDS}
     reviewed = set(
         Review.objects.filter(order_line__order_id__in=review_orders)
@@ -102,9 +165,11 @@ def _refusals(rows: list[FollowUp], emails: set[str]) -> dict[int, str]:
     open_questions = satisfaction_questions_open(ticket_ids) if ticket_ids else set()
     reasons = {}
     for row in rows:
-        if row.email.lower() in suppressed:
+        to = where.get(row.pk)
+        address = (to.address if to.by_sms else to.address.lower()) if to else ""
+        if address in suppressed:
             reasons[row.pk] = _("address %(why)s") % {
-                "why": Suppression.Reason(suppressed[row.email.lower()]).label.lower()
+                "why": Suppression.Reason(suppressed[address]).label.lower()
             }
         elif row.kind in REVIEW_KINDS and row.order_id in reviewed:
             reasons[row.pk] = _("already reviewed")
@@ -114,17 +179,25 @@ def _refusals(rows: list[FollowUp], emails: set[str]) -> dict[int, str]:
 
 
 def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:
-    """What the cap needs about each address of `due`; call with the addresses locked."""
-    emails = {row.email for row in due}
-    addresses = {email: cap.Address(due=[]) for email in emails}
+    """What the cap needs about each person of `due` (their emails and phones); call with
+    them locked."""
+    groups = people(due)
+    person_of = {item: min(group) for group in groups for item in group}
+    emails = set(person_of)  # every identity: email addresses and phones
+    addresses = {min(group): cap.Address(due=[]) for group in groups}
+
+    def person(row: FollowUp) -> str | None:
+        return next((person_of[i] for i in sorted(identities(row)) if i in person_of), None)
+
     for row in due:
-        addresses[row.email].due.append(row)
+        addresses[person(row)].due.append(row)
     claimed = [row.pk for row in due]
-    # The cap counts messaging's rows, one per email, rather than ours: they are written in
-    # the transaction that decided them, under this lock, and only messaging changes their
-    # state, in one write each. So queued, sending and sent are exactly the emails that went
-    # or are going, and a failed one frees its place as it fails; our rows learn the outcome
-    # a moment later, from a signal (and miss it until catch_up if a worker died between).
+    # The cap counts messaging's rows, one per email or SMS, rather than ours: they are
+    # written in the transaction that decided them, under this lock, and only messaging
+    # changes their state, in one write each. So queued, sending and sent are exactly the
+    # messages that went or are going, and a failed one frees its place as it fails; our rows
+    # learn the outcome a moment later, from a signal (and miss it until catch_up if a worker
+    # died between). A person's emails and SMS count together.
     counted = messaging.Message.objects.filter(recipient__in=emails, kind__in=KINDS).filter(
         Q(
             state=messaging.Message.State.SENT,
@@ -132,13 +205,14 @@ def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:
         )
         | Q(state__in=(messaging.Message.State.QUEUED, messaging.Message.State.SENDING))
     )
-    for email, sent_at in counted.values_list("recipient", "sent_at"):
-        addresses[email].counted.append(sent_at or now)
+    for recipient, sent_at in counted.values_list("recipient", "sent_at"):
+        addresses[person_of[recipient]].counted.append(sent_at or now)
+    theirs = Q(email__in=emails) | Q(phone__in=emails)
     # Planned rows that may join a message: locked, skipping those another dispatcher holds.
     candidates = list(
         FollowUp.objects.select_for_update(skip_locked=True)
         .filter(
-            email__in=emails,
+            theirs,
             kind__in=ORDER_KINDS,
             state=State.PLANNED,
             due_at__lte=now + cap.merge_window(),
@@ -148,13 +222,13 @@ def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:
     )
     waiting = list(
         FollowUp.objects.filter(
-            email__in=emails,
+            theirs,
             kind=Kind.REVIEW_REQUEST,
             state=State.PLANNED,
             due_at__lte=now + timedelta(days=settings.FOLLOWUP_CAP_DAYS),
         )
         .exclude(pk__in=claimed)
-        .only("id", "email", "kind", "order_id", "due_at")
+        .only("id", "email", "phone", "kind", "order_id", "due_at")
     )
     unfinished = set(
         FollowUp.objects.filter(
@@ -165,9 +239,9 @@ def _read(due: list[FollowUp], now) -> dict[str, cap.Address]:
     )
     refused = _refusals(due + candidates + waiting, emails)
     for row in candidates:
-        addresses[row.email].candidates.append(row)
+        addresses[person(row)].candidates.append(row)
     for row in waiting:
-        addresses[row.email].waiting_requests.append(row)
+        addresses[person(row)].waiting_requests.append(row)
     for address in addresses.values():
         address.refused, address.unfinished = refused, unfinished
     return addresses
@@ -198,7 +272,7 @@ def _claim(batch: int, now) -> DispatchResult:
         result = DispatchResult(claimed=len(due))
         if not due:
             return result
-        _lock_addresses({row.email for row in due})
+        _lock_addresses({i for row in due for i in identities(row)})
         outcome = cap.Outcome()
         for address in _read(due, now).values():
             decided = cap.decide(address, now=now)
@@ -218,10 +292,11 @@ def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
     marked "sending" with them in one UPDATE. An email that cannot be put together (a
     template's bug, bad data) fails alone, with its error: it must not hold back the batch,
     nor every batch after it."""
-    rows = FollowUp.objects.select_related("order", "ticket").in_bulk(
+    rows = FollowUp.objects.select_related("order", "ticket", "ticket__order").in_bulk(
         [row.pk for message in messages for row in message.rows]
     )
     messages = [cap.Message([rows[row.pk] for row in m.rows]) for m in messages]
+    where = destinations([m.lead for m in messages])
     shop, links = ShopProfile.load(), Links()
     lines = unreviewed_lines(
         row.order_id for m in messages if m.kind in REVIEW_KINDS for row in m.rows
@@ -230,10 +305,14 @@ def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
     # One INSERT for the batch's emails, and one send task per messaging.SEND_CHUNK of them.
     with queued_together():
         for message in messages:
+            to = where[message.lead.pk]
             try:
-                rendered = build_follow_up_email(
-                    message.lead, shop, links, merged=message.merged, lines=lines
-                )
+                if to.by_sms:
+                    rendered = build_follow_up_sms(message.lead, to, links, merged=message.merged)
+                else:
+                    rendered = build_follow_up_email(
+                        message.lead, shop, links, merged=message.merged, lines=lines
+                    )
             except Exception as error:  # noqa: BLE001 - recorded on the rows, for the owner
                 log.exception("follow-up %s could not be put together", message.lead.pk)
                 FollowUp.objects.filter(pk__in=[row.pk for row in message.rows]).update(
@@ -244,7 +323,7 @@ def _queue(messages: list[cap.Message], now, result: DispatchResult) -> None:
                 )
                 result.failed += len(message.rows)
                 continue
-            queued.append((message, queue_follow_up_email(message, rendered)))
+            queued.append((message, queue_follow_up_email(message, rendered, to=to)))
     links_to = {}  # row -> (its email, the row that carries it; None for that row itself)
     for message, email in queued:  # the emails have their ids now
         for row in message.rows:

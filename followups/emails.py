@@ -1,4 +1,5 @@
-"""The follow-up emails: one per message, whatever rows it carries, with one-click unsubscribe.
+"""The follow-up emails (and SMS, for buyers reached by phone): one per message, whatever rows
+it carries, with one-click unsubscribe (a stop link and "reply TD" in an SMS).
 
 A care check lists one answer link per order; a review request (or the reminder) lists every
 unreviewed line of its orders under each order's review link. Rendered by messaging like every
@@ -11,8 +12,10 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from messaging import models as messaging
-from messaging.render import Rendered, Templates, render
+from messaging.links import short_url, shorten
+from messaging.render import Rendered, Templates, render, render_sms
 from messaging.services import queue_message
+from orders.emails import Reach
 from orders.models import OrderLine
 from shop.models import ShopProfile
 
@@ -97,6 +100,33 @@ def build_follow_up_email(
     )
 
 
+def build_follow_up_sms(
+    row: FollowUp, to: Reach, links: Links | None = None, *, merged: Iterable[FollowUp] = ()
+) -> Rendered:
+    """The SMS `row` carries (with the rows `merged` into it) to the phone `to`: one short
+    link to the lead's one-tap page (the care check's, the order's review page, the ticket's
+    question), a short stop link and "reply TD". An SMS has room for one answer link, so a
+    care check merged over several orders links the lead order's page; the answer pages of
+    the others stay reachable from the order pages. Short links are saved in the caller's
+    transaction."""
+    message = Message([row, *merged])
+    links = links or Links()
+    if message.kind == FollowUp.Kind.CARE_CHECK:
+        target, number = links.care_check(row), row.order.number
+    elif message.kind == FollowUp.Kind.SATISFACTION:
+        target, number = links.satisfaction(row.ticket), row.ticket.number
+    else:
+        order = next(r.order for r in message.rows if r.kind == message.kind)
+        target, number = links.review(order), order.number
+    link, stop = shorten(target), shorten(links.unsubscribe(to.address)[0])
+    return render_sms(
+        f"followups/sms/{message.kind}.txt",
+        {"number": number or "", "link": short_url(link), "stop": short_url(stop)},
+        language=message_language(message),
+        params={"number": number or "", "code": link.code, "stop": stop.code},
+    )
+
+
 def message_key(lead: FollowUp) -> str:
     """The key the email led by `lead` is queued under: the same however often it is queued.
 
@@ -107,13 +137,18 @@ def message_key(lead: FollowUp) -> str:
     return f"{key}:after:{lead.message_id}" if lead.message_id else key
 
 
-def queue_follow_up_email(message: Message, rendered: Rendered) -> messaging.Message:
-    """Record `message` in the current transaction; messaging sends it once, after commit."""
+def queue_follow_up_email(
+    message: Message, rendered: Rendered, *, to: Reach | None = None
+) -> messaging.Message:
+    """Record `message` in the current transaction, to `to` (default: the lead's email), by
+    email or SMS; messaging sends it once, after commit."""
+    to = to or Reach("email", message.lead.email)
     return queue_message(
         rendered,
-        to=message.lead.email,
+        to=to.address,
         kind=f"followup.{message.kind}",
         key=message_key(message.lead),
         about="followup",
         about_id=message.lead.pk,
+        channel=to.channel,
     )

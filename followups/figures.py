@@ -74,6 +74,8 @@ def health(now=None) -> dict:
     return {
         "last_run": DispatcherRun.objects.order_by("-started_at").first(),
         "mail": channel_health("email"),
+        # The SMS provider's latest attempts, alike (a template not approved, no balance).
+        "sms": channel_health("sms"),
         "due_unsent": FollowUp.objects.filter(
             state__in=[State.PLANNED, State.SENDING], due_at__lte=now
         ).count(),

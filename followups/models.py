@@ -43,7 +43,10 @@ class FollowUp(models.Model):
         "support.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    email = models.EmailField(db_index=True)
+    # Who it is for: the order's (ticket's) email and phone, either may be empty. Where it goes
+    # (email or SMS) is the order's choice, read when it is sent; the cap counts both.
+    email = models.EmailField(db_index=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True, db_index=True)
     due_at = models.DateTimeField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.PLANNED)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -100,24 +103,48 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for {self.order_id or self.ticket_id} ({self.state})"
 
+    @property
+    def address(self) -> str:
+        """Whom it is for, as the owner's pages show it: the email, else the phone."""
+        return self.email or self.phone
+
 
 class Suppression(models.Model):
-    """Addresses that get no follow-up email: unsubscribed, bounced or complained."""
+    """Addresses that get no follow-up: an email address (unsubscribed, bounced or complained)
+    or a mobile number in E.164 (replied "TD", or opened the SMS's stop link). Each row is one
+    or the other; `address` is whichever it is."""
 
     class Reason(models.TextChoices):
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
         BOUNCE = "bounce", _("Bounced")
         COMPLAINT = "complaint", _("Complained")
 
-    email = models.EmailField(unique=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=12, choices=Reason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "reviews_suppression"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="suppression_email_once"
+            ),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="suppression_phone_once"
+            ),
+            models.CheckConstraint(
+                condition=(Q(email="") & ~Q(phone="")) | (~Q(email="") & Q(phone="")),
+                name="suppression_email_or_phone",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.reason})"
+        return f"{self.address} ({self.reason})"
+
+    @property
+    def address(self) -> str:
+        return self.email or self.phone
 
 
 class DispatcherRun(models.Model):

@@ -10,7 +10,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from orders.emails import reach as reach_order
 from orders.models import Order
+from support.emails import reach as reach_ticket
 from support.models import Ticket
 
 from .models import FollowUp
@@ -32,6 +34,9 @@ def plan_for_delivery(order: Order, *, now=None) -> list[FollowUp]:
             order=order,
             kind=kind,
             email=order.email.lower(),
+            # The phone, for a buyer reached by SMS: the cap counts the person's emails and SMS
+            # together (a phone given only for the courier joins nobody: families share them).
+            phone=order.phone if reach_order(order).by_sms else "",
             due_at=now + timedelta(minutes=minutes),
         )
         for kind, minutes in plan
@@ -52,6 +57,7 @@ def plan_satisfaction(ticket: Ticket, *, now=None) -> FollowUp:
         kind=FollowUp.Kind.SATISFACTION,
         defaults={
             "email": ticket.email.lower(),
+            "phone": to.address if (to := reach_ticket(ticket)).by_sms else "",
             "due_at": now + timedelta(minutes=settings.FOLLOWUP_SATISFACTION_MINUTES),
             "state": FollowUp.State.PLANNED,
             "attempts": 0,

@@ -1,7 +1,8 @@
 from django.dispatch import receiver
 
 from messaging.models import Message
-from messaging.signals import message_failed, message_sent, recipient_bounced
+from messaging.signals import message_failed, message_sent, recipient_bounced, sms_replied
+from messaging.sms.inbound import is_stop
 from orders.signals import order_delivered
 from support.signals import ticket_resolved
 
@@ -27,6 +28,13 @@ def stop_follow_ups(sender, recipient, reason, **kwargs) -> None:
     """The mail provider reports the address bounced or complained: no more follow-ups to it."""
     complained = reason == "complained"
     suppress(recipient, Suppression.Reason.COMPLAINT if complained else Suppression.Reason.BOUNCE)
+
+
+@receiver(sms_replied, dispatch_uid="followups.sms_stop")
+def stop_by_reply(sender, phone, text, **kwargs) -> None:
+    """A buyer replied "TD" (or 退订, STOP, ...) to an SMS: no more follow-up SMS to that phone."""
+    if is_stop(text):
+        suppress(phone, Suppression.Reason.UNSUBSCRIBE)
 
 
 @receiver(message_sent, sender=Message, dispatch_uid="followups.message_sent")

@@ -1,4 +1,5 @@
-"""The buyer's answers to follow-ups: the care check, and stopping every follow-up email."""
+"""The buyer's answers to follow-ups: the care check, and stopping every follow-up (email, or
+SMS to a phone)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,11 +29,26 @@ def answer_care_check(row: FollowUp, answer: str) -> Ticket | None:
     return None
 
 
+def is_phone(address: str) -> bool:
+    """An E.164 number ("+8613800138000"), as orders keep phones; anything else is an email."""
+    return address.startswith("+")
+
+
+def suppression_lookup(address: str) -> dict[str, str]:
+    address = address.strip()
+    return {"phone": address} if is_phone(address) else {"email": address.lower()}
+
+
+def is_suppressed(address: str) -> bool:
+    return Suppression.objects.filter(**suppression_lookup(address)).exists()
+
+
 @transaction.atomic
-def suppress(email: str, reason: str) -> bool:
-    """Stop every follow-up to `email`; returns False if it was already suppressed."""
+def suppress(address: str, reason: str) -> bool:
+    """Stop every follow-up to `address`, an email address or an E.164 mobile number; returns
+    False if it was already suppressed."""
     _row, created = Suppression.objects.get_or_create(
-        email=email.lower(), defaults={"reason": reason}
+        **suppression_lookup(address), defaults={"reason": reason}
     )
     return created
 

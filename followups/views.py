@@ -56,7 +56,7 @@ def unsubscribe(request, token: str):
         email = links.email_for_unsubscribe_token(token)
     except FollowUpError as error:
         return _link_error(request, error)
-    done = Suppression.objects.filter(email=email).exists()
+    done = services.is_suppressed(email)  # an email address, or a phone from an SMS's link
     if request.method == "POST":
         services.suppress(email, Suppression.Reason.UNSUBSCRIBE)
         done = True

@@ -9,6 +9,11 @@ clean; `without_links` cleans a text recorded before.
 import re
 
 _LINK_OR_TOKEN = re.compile(r"https?://\S+|[\w\-:.]{32,}")
+# A provider's error code is a dotted run of words (Tencent's
+# LimitExceeded.PhoneNumberOneHourLimit is 37 characters): kept, as it names the failure. A
+# token has digits, dashes or colons (signing's "payload:timestamp:signature"), so it never
+# looks like one.
+_PROVIDER_CODE = re.compile(r"[A-Za-z]+(?:\.[A-Za-z]+)+")
 
 # What an error that never reached the mail server starts with (the class name describe() puts
 # first): the server refused, dropped or ignored the connection, or its name did not resolve.
@@ -23,11 +28,17 @@ CONNECTION_ERRORS = (
     "SMTPConnectError",
     "SMTPServerDisconnected",
     "MailServerUnreachable",
+    "SmsUnreachable",
 )
 
 
+def _hidden(match: re.Match) -> str:
+    found = match.group(0)
+    return found if _PROVIDER_CODE.fullmatch(found) else "[…]"
+
+
 def without_links(text: str) -> str:
-    return _LINK_OR_TOKEN.sub("[…]", text or "")
+    return _LINK_OR_TOKEN.sub(_hidden, text or "")
 
 
 def describe(error: BaseException, limit: int = 2000) -> str:

@@ -61,3 +61,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.state})"
+
+
+class ShortLink(models.Model):
+    """A short address (/s/<code>/) for a long signed link, for SMS: 10 random base62
+    characters (about 59 bits: not guessable), redirecting to `target`. It grants exactly what
+    its target does, so pages behind it act only on a button press, as they do for the
+    long link."""
+
+    code = models.CharField(max_length=16, unique=True)
+    target = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "messaging_shortlink"
+
+    def __str__(self) -> str:
+        return self.code

@@ -4,6 +4,7 @@ Callers pass what they know (the sender's display name, the recipient's language
 nothing here reads another app's models.
 """
 
+import json
 from dataclasses import dataclass, field
 from email.utils import formataddr
 
@@ -26,6 +27,11 @@ def sender_address(name: str = "") -> str:
     """DEFAULT_FROM_EMAIL with `name` (on one line) as its display name, if there is one."""
     name = one_line(name)
     return formataddr((name, settings.DEFAULT_FROM_EMAIL)) if name else settings.DEFAULT_FROM_EMAIL
+
+
+# The header under which an SMS's template values are recorded on its Message row (JSON): the
+# approved template's variables, sent as they were when the row was written.
+SMS_PARAMS_HEADER = "X-Sms-Params"
 
 
 @dataclass(frozen=True)
@@ -79,4 +85,26 @@ def render(
         sender=sender_address(sender_name),
         language=language,
         headers={str(k): one_line(v) for k, v in (headers or {}).items()},
+    )
+
+
+def render_sms(
+    template: str, context: dict, *, language: str, params: dict[str, str] | None = None
+) -> Rendered:
+    """An SMS: `template` rendered in `language` on one line (an SMS has no subject, sender or
+    HTML; the provider adds the 【sign name】). `params` are the approved template's values,
+    recorded with the message for the SMS channel (messaging.channels.SMS_PARAMS_HEADER)."""
+    with translation.override(language):
+        text = render_to_string(template, context)
+    return Rendered(
+        subject="",
+        text=one_line(text),
+        html="",
+        sender="",
+        language=language,
+        headers={
+            SMS_PARAMS_HEADER: json.dumps(
+                {str(k): str(v) for k, v in (params or {}).items()}, ensure_ascii=False
+            )
+        },
     )

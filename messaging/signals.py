@@ -8,6 +8,7 @@
 - `recipient_bounced(sender, recipient, reason)`: the provider reported that `recipient` cannot
   or will not receive mail; `reason` is "bounced", "complained" or "rejected". The follow-up
   engine adds the address to its suppression list.
+- `sms_replied(sender, phone, text, provider)`: see below.
 """
 
 from django.dispatch import Signal
@@ -15,3 +16,7 @@ from django.dispatch import Signal
 message_sent = Signal()
 message_failed = Signal()
 recipient_bounced = Signal()
+
+# `sms_replied(sender, phone, text, provider)`: a buyer answered an SMS (the provider's push
+# to the SMS webhook); `phone` is E.164. The follow-up engine stops follow-ups on "TD".
+sms_replied = Signal()

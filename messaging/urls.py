@@ -1,4 +1,5 @@
-"""The demo's outbox and the mail provider's webhooks, each routed once."""
+"""The demo's outbox, SMS short links, and the mail and SMS providers' webhooks, each routed
+once."""
 
 from functools import wraps
 
@@ -30,5 +31,11 @@ anymail_patterns = [
 
 urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
+    path("s/<str:code>/", views.short_link, name="short_link"),
+    path(
+        "messaging/sms/<str:provider>/<str:what>/<str:token>/",
+        views.sms_webhook,
+        name="sms_webhook",
+    ),
     path("messaging/anymail/", include((anymail_patterns, anymail_urls.app_name))),
 ]

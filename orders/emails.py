@@ -1,23 +1,58 @@
-"""Emails to buyers about their order, rendered and queued through messaging.
+"""Messages to buyers about their order (email, or SMS for a buyer reached by phone),
+rendered and queued through messaging.
 
 The message is recorded in the transaction of the step it tells about (placing, shipping...),
 so it exists exactly when the step was saved; messaging sends it after commit, retries it and
 sweeps it up after a broker outage.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.dispatch import receiver
 from django.utils import translation
 
+from messaging.links import short_url, shorten
 from messaging.models import Message
-from messaging.render import Rendered, Templates, one_line, render
+from messaging.render import Rendered, Templates, one_line, render, render_sms
 from messaging.services import queue_message
 from messaging.signals import message_sent
 from shop.models import ShopProfile
 
+from .couriers import carrier_label
 from .models import Order, OrderEvent
 
-__all__ = ["build_order_email", "one_line", "queue_order_email"]
+__all__ = [
+    "Reach",
+    "build_order_email",
+    "build_order_sms",
+    "one_line",
+    "queue_order_email",
+    "reach",
+]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a buyer is reached: `channel` ("email" or "sms", a MESSAGING_CHANNELS name) and
+    `address` there (an email address, or an E.164 mobile number)."""
+
+    channel: str
+    address: str
+
+    @property
+    def by_sms(self) -> bool:
+        return self.channel == "sms"
+
+
+def reach(order: Order) -> Reach:
+    """The channel and address every message about `order` goes to: its phone by SMS when the
+    buyer chose SMS (Order.notify_by; a buyer who gave only a phone has), else its email.
+    Every sender asks this (order notices, ticket replies, follow-ups)."""
+    if order.notify_by == Order.NotifyBy.SMS and order.phone:
+        return Reach("sms", order.phone)
+    return Reach("email", order.email)
+
 
 KINDS = {"placed", "shipped", "delivered", "cancelled"}
 
@@ -48,15 +83,40 @@ def build_order_email(order: Order, kind: str) -> Rendered:
     )
 
 
+def build_order_sms(order: Order, kind: str) -> Rendered:
+    """The SMS for `kind`, in the order's language: the order's number and, once shipped, the
+    courier's name (in that language), the tracking number and a short link to the order's
+    tracking page. Short links are saved in the caller's transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown order email {kind!r}")
+    params = {"number": order.number or ""}
+    context = {"order": order, "number": order.number or ""}
+    if kind == "shipped":
+        link = shorten(absolute_url(order.get_absolute_url()))
+        with translation.override(order.language):
+            courier = carrier_label(order.carrier)
+        params |= {"courier": courier, "tracking": order.tracking_number, "code": link.code}
+        context |= {"courier": courier, "tracking": order.tracking_number, "link": short_url(link)}
+    return render_sms(f"orders/sms/{kind}.txt", context, language=order.language, params=params)
+
+
 def queue_order_email(order: Order, kind: str) -> Message:
-    """Record the order's `kind` email in the current transaction; sent once, after commit."""
+    """Record the order's `kind` message in the current transaction, to where `reach(order)`
+    says (an email, or an SMS); sent once, after commit.
+
+    Order notices are transactional: they go to a phone that stopped follow-ups too (the
+    buyer needs to know the parcel left and where it is; "TD" stops what we ask, not what
+    they bought)."""
+    to = reach(order)
+    rendered = build_order_sms(order, kind) if to.by_sms else build_order_email(order, kind)
     return queue_message(
-        build_order_email(order, kind),
-        to=order.email,
+        rendered,
+        to=to.address,
         kind=f"order.{kind}",
         key=f"order:{order.pk}:{kind}",
         about="order",
         about_id=order.pk,
+        channel=to.channel,
     )
 
 

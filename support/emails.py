@@ -1,13 +1,18 @@
-"""Ticket emails, rendered and queued through messaging with the change they tell about."""
+"""Ticket messages, rendered and queued through messaging with the change they tell about: to
+the customer by email, or by SMS when the ticket is about an order whose buyer is reached by
+SMS (`reach`); to staff always by email."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from accounts.models import OWNER, SUPPORT
+from messaging.links import short_url, shorten
 from messaging.models import Message
-from messaging.render import Rendered, Templates, render
+from messaging.render import Rendered, Templates, render, render_sms
 from messaging.services import queue_message
+from orders.emails import Reach
+from orders.emails import reach as reach_order
 from shop.models import ShopProfile
 
 from .models import Ticket, TicketMessage
@@ -25,6 +30,33 @@ def staff_recipients(ticket: Ticket) -> list[str]:
         get_user_model().objects.filter(is_active=True).filter(Q(groups__name__in=[SUPPORT, OWNER]))
     )
     return sorted(set(users.values_list("email", flat=True)))
+
+
+def reach(ticket: Ticket) -> Reach:
+    """Where the customer's messages about `ticket` go: by SMS to the order's phone when the
+    ticket is about an order whose buyer is reached by SMS and was not opened with an email
+    address (the care check's "problem" answered from an SMS, a buyer who gave no email);
+    a ticket opened with an email address stays on email."""
+    if ticket.order_id:
+        order = reach_order(ticket.order)
+        if order.by_sms and (ticket.source == Ticket.Source.CARE_CHECK or not ticket.email):
+            return order
+    return Reach("email", ticket.email)
+
+
+def build_ticket_sms(ticket: Ticket, kind: str) -> Rendered:
+    """The customer's SMS of `kind`: the ticket's number and a short link to its page, in the
+    ticket's language. The short link is saved in the caller's transaction."""
+    if kind not in CUSTOMER_KINDS:
+        raise ValueError(f"unknown customer ticket message {kind!r}")
+    link = shorten(settings.SITE_URL.rstrip("/") + ticket.get_absolute_url())
+    number = ticket.number or ""
+    return render_sms(
+        f"support/sms/{kind}.txt",
+        {"ticket": ticket, "number": number, "link": short_url(link)},
+        language=ticket.language,
+        params={"number": number, "code": link.code},
+    )
 
 
 def recipients(ticket: Ticket, kind: str) -> list[str]:
@@ -68,8 +100,23 @@ def build_ticket_email(ticket: Ticket, kind: str, message: TicketMessage | None)
 def queue_ticket_email(
     ticket: Ticket, kind: str, message: TicketMessage | None = None
 ) -> list[Message]:
-    """Record the `kind` email to each recipient in the current transaction (none when there
-    is nobody to tell); each is sent once, after commit."""
+    """Record the `kind` message to each recipient in the current transaction (none when there
+    is nobody to tell); each is sent once, after commit. The customer's goes where
+    `reach(ticket)` says (an SMS carries no reply text: a link to the ticket's page)."""
+    if message is not None and message.internal and kind in CUSTOMER_KINDS:
+        raise ValueError("internal notes are never emailed to customers")
+    if kind in CUSTOMER_KINDS and (to_customer := reach(ticket)).by_sms:
+        return [
+            queue_message(
+                build_ticket_sms(ticket, kind),
+                to=to_customer.address,
+                kind=f"ticket.{kind}",
+                key=f"ticket:{ticket.pk}:{kind}:{message.pk if message else ''}:{to_customer.address}",
+                about="ticket",
+                about_id=ticket.pk,
+                channel="sms",
+            )
+        ]
     to = recipients(ticket, kind)
     if not to:
         return []

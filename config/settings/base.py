@@ -285,6 +285,43 @@ MESSAGING_LEASE_SECONDS = int(os.environ.get("MESSAGING_LEASE_SECONDS", "150"))
 # attempt, backed off). 0 tries every time.
 MESSAGING_SKIP_SECONDS = int(os.environ.get("MESSAGING_SKIP_SECONDS", "30"))
 
+# ---------------------------------------------------------------- sms
+# SMS for buyers reached by phone (messaging/sms/README.md): the provider, its approved sign
+# name and one approved template per message kind, with its variables in the template's order.
+# The codes below are the console's placeholders: put the provider's approved codes here.
+MESSAGING_CHANNELS = {**MESSAGING_CHANNELS, "sms": "messaging.channels.SmsChannel"}
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "织里衣坊")
+SMS_TEMPLATES = {
+    "order.placed": {"code": "SMS_ORDER_PLACED", "params": ["number"]},
+    "order.shipped": {
+        "code": "SMS_ORDER_SHIPPED",
+        "params": ["number", "courier", "tracking", "code"],
+    },
+    "order.delivered": {"code": "SMS_ORDER_DELIVERED", "params": ["number"]},
+    "order.cancelled": {"code": "SMS_ORDER_CANCELLED", "params": ["number"]},
+    "ticket.opened": {"code": "SMS_TICKET_OPENED", "params": ["number", "code"]},
+    "ticket.staff_reply": {"code": "SMS_TICKET_REPLY", "params": ["number", "code"]},
+    "ticket.resolved": {"code": "SMS_TICKET_RESOLVED", "params": ["number", "code"]},
+    "followup.care_check": {"code": "SMS_CARE_CHECK", "params": ["number", "code", "stop"]},
+    "followup.review_request": {"code": "SMS_REVIEW_REQUEST", "params": ["number", "code", "stop"]},
+    "followup.reminder": {"code": "SMS_REVIEW_REMINDER", "params": ["number", "code", "stop"]},
+    "followup.satisfaction": {"code": "SMS_SATISFACTION", "params": ["number", "code", "stop"]},
+}
+SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "5"))
+SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_TENCENT_SECRET_ID = os.environ.get("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = os.environ.get("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = os.environ.get("SMS_TENCENT_SDK_APP_ID", "")
+# The secret in the receipt and reply URLs registered with the provider
+# (/messaging/sms/<provider>/receipts|replies/<token>/; their pushes are not signed). Empty, or
+# under 16 characters: those URLs answer 404.
+SMS_WEBHOOK_TOKEN = os.environ.get("SMS_WEBHOOK_TOKEN", "")
+# Short links (/s/<code>/) in SMS lead on for this long (the signed links behind them expire
+# on their own terms too).
+SMS_SHORT_LINK_DAYS = 400
+
 # ---------------------------------------------------------------- celery
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

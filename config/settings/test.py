@@ -32,3 +32,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 STATIC_ROOT = tempfile.mkdtemp(prefix="shop-test-static-")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# ---------------------------------------------------------------- sms
+SMS_PROVIDER = "console"  # tests count SMS in messaging.sms.console.outbox
+SMS_WEBHOOK_TOKEN = "test-sms-webhook-token-3f9a1c"
