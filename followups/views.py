@@ -60,7 +60,13 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         services.suppress(email, Suppression.Reason.UNSUBSCRIBE)
         done = True
-    return render(request, "followups/unsubscribe.html", {"email": email, "done": done})
+    # A phone (E.164) came from an SMS's stop link: the page speaks of messages, not emails.
+    is_phone = email.startswith("+")
+    return render(
+        request,
+        "followups/unsubscribe.html",
+        {"email": email, "done": done, "is_phone": is_phone},
+    )
 
 
 @csrf_exempt  # RFC 8058: the mail provider posts "List-Unsubscribe=One-Click" with no cookie.

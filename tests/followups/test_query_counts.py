@@ -38,7 +38,9 @@ def test_the_owners_follow_ups_page(owner_client, settings, pin_queries):
         failed_follow_ups(n, settings)
         return reverse("followups:dashboard")
 
-    response = pin_queries(owner_client, 11, page)  # with the mail server's latest attempts
+    response = pin_queries(
+        owner_client, 12, page
+    )  # with the mail server's and the SMS provider's latest attempts
     assert response.content.decode().count("Retry</button>") == 2 + 7
 
 

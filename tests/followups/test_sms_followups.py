@@ -168,10 +168,13 @@ def test_the_stop_link_shows_a_button_and_stops_on_its_press(client):
     stop = SHORT.findall(sms.text)[1]
     page = client.get(stop)["Location"]
     assert "/reviews/unsubscribe/" in page
-    assert client.get(page).status_code == 200
+    shown = client.get(page)
+    assert shown.status_code == 200
+    assert "text messages" in shown.content.decode() and "emails" not in shown.content.decode()
     assert not Suppression.objects.exists()  # opening is not stopping
-    client.post(page)
+    done = client.post(page).content.decode()
     assert Suppression.objects.get().phone == PHONE
+    assert "no more follow-up text messages" in done
     send_due(order, "review_request")
     assert states(order)["review_request"] == "skipped"
 

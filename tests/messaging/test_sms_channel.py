@@ -75,8 +75,13 @@ def test_a_template_not_approved_fails_the_follow_up_and_the_owner_reads_why(ali
     assert message.last_error.startswith("SmsRefused: [template] isv.SMS_TEMPLATE_ILLEGAL")
     row = FollowUp.objects.get(order=order, kind="care_check")
     assert row.state == "failed" and "isv.SMS_TEMPLATE_ILLEGAL" in row.last_error
-    page = owner_client.get("/manage/follow-ups/")
-    assert "isv.SMS_TEMPLATE_ILLEGAL" in page.content.decode()
+    html = owner_client.get("/manage/follow-ups/").content.decode()
+    assert "isv.SMS_TEMPLATE_ILLEGAL" in html
+    # The health panel says the SMS provider is failing, beside the mail server, and the failed
+    # row names the phone it was for.
+    panel = html[html.index('id="sms-provider"') :].split("</li>")[0]
+    assert "the last attempt failed" in panel and "isv.SMS_TEMPLATE_ILLEGAL" in panel
+    assert order.phone in html
 
 
 def test_a_rate_limited_sms_is_retried_and_goes_once_the_limit_lifts(tencent, settings):
