@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -146,11 +147,14 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         country = self._value("country")
-        self.country = country if country in dict(COUNTRIES) else "CN"
-        if self.country == "CN":
+        self.destination = country if country in dict(COUNTRIES) else "CN"
+        self._swaps("country", "address", "#address-fields")
+        if self.destination == "CN":
             for name in INTERNATIONAL_ONLY:
                 del self.fields[name]
             self._set_region_choices()
+            self._swaps("cn_province", "cities", "#cn-city")
+            self._swaps("cn_city", "districts", "#cn-district")
             self.fields["name"].label = gettext_lazy("Recipient")
             self.fields["phone"].label = gettext_lazy("Mobile number")
             self.fields["phone"].widget.attrs["placeholder"] = "138 0013 8000"
@@ -163,7 +167,18 @@ class CheckoutForm(forms.Form):
             for name in CN_ONLY:
                 del self.fields[name]
             # A postcode where the country has them (Hong Kong has none).
-            self.fields["postcode"].required = self.country in POSTCODE_RULES
+            self.fields["postcode"].required = self.destination in POSTCODE_RULES
+
+    def _swaps(self, name: str, part: str, target: str) -> None:
+        """With htmx, a change of this select swaps in the part it decides (no-JS: "refresh")."""
+        self.fields[name].widget.attrs.update(
+            {
+                "hx-get": reverse("orders:checkout_address", args=[part]),
+                "hx-target": target,
+                "hx-swap": "outerHTML",
+                "hx-include": "#address-fields",
+            }
+        )
 
     def _value(self, name: str) -> str:
         """A field's submitted (or initial) value, before validation: short text or ""."""
@@ -192,7 +207,7 @@ class CheckoutForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if self.country == "CN":
+        if self.destination == "CN":
             return phones.cn_mobile(phone)
         digits = re.sub(r"\D", "", phone)
         if not 6 <= len(digits) <= 15 or not re.fullmatch(r"[+\d][\d\s().-]*", phone):
@@ -215,7 +230,7 @@ class CheckoutForm(forms.Form):
                 )
             else:
                 cleaned["postcode"] = postcode
-        if self.country == "CN":
+        if self.destination == "CN":
             self._clean_chinese_address(cleaned)
         else:
             cleaned["notify_by"] = Order.NotifyBy.EMAIL
