@@ -67,12 +67,15 @@ def test_guest_checkout_then_owner_ships_and_delivers(live_server, page, owner, 
 
     page.get_by_role("link", name="Check out").click()
     expect(page).to_have_url(f"{live_server.url}/checkout/")
-    page.get_by_label("Email").fill(GUEST_EMAIL)
-    page.get_by_label("Phone").fill("+86 138 0000 0000")
-    page.get_by_label("Full name").fill("Li Wei")
-    page.get_by_label("Address", exact=True).fill("12 Riverside Road")
-    page.get_by_label("City").fill("Yichang")
+    page.get_by_label("Email (optional)").fill(GUEST_EMAIL)
+    page.get_by_label("Mobile number").fill("+86 138 0000 0000")
+    page.get_by_label("Recipient").fill("Li Wei")
+    page.get_by_label("Province").select_option(label="湖北省")
+    page.get_by_label("City").select_option(label="宜昌市")  # htmx filled the list
+    page.get_by_label("District or county").select_option(label="西陵区")
+    page.get_by_label("Street, building and room").fill("12 Riverside Road")
     page.get_by_label("Postcode").fill("443000")
+    page.get_by_label("By email").check()  # the emails below are what this test follows
     expect(page.locator("input[name=payment_method][value=cod]")).to_be_checked()
     place = page.get_by_role("button", name=re.compile(r"^Place order"))
     expect(place).to_have_text(f"Place order · {expected_total}")
