@@ -52,6 +52,7 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
+
     class NotifyBy(models.TextChoices):
         EMAIL = "email", _("Email")
         SMS = "sms", _("SMS")

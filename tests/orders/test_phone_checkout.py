@@ -157,7 +157,7 @@ def test_phone_only_order_with_a_chinese_address(
     # Chinese order: province, city, district, street; then the recipient and the phone.
     area = page.index("湖北省宜昌市西陵区夷陵大道 12 号 3 栋 501 室")
     assert area < page.index("王芳 138 0013 8000")
-    assert "by SMS to 138 0013 8000" in page
+    assert "confirm your order by SMS to 138 0013 8000" in page
 
 
 def test_the_cn_form_asks_only_what_a_chinese_delivery_needs(client, variant):
