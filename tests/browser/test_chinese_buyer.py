@@ -47,8 +47,12 @@ def test_a_chinese_buyer_orders_with_a_mobile_and_an_address_from_the_lists(
         form.locator("select[name=cn_province]").select_option(label="湖北省")
         # htmx swaps the city list in, without a reload.
         expect(form.locator("select[name=cn_city] option", has_text="宜昌市")).to_have_count(1)
+        # htmx wires the new list up when the swap settles (20 ms): a person is slower than
+        # that, the test waits for it.
+        expect(page.locator(".htmx-added")).to_have_count(0)
         form.locator("select[name=cn_city]").select_option(label="宜昌市")
         expect(form.locator("select[name=cn_district] option", has_text="西陵区")).to_have_count(1)
+        expect(page.locator(".htmx-added")).to_have_count(0)
         form.locator("select[name=cn_district]").select_option(label="西陵区")
         assert page.evaluate("window.__marker") == 1
         # What was typed before the lists changed is still there.
@@ -99,3 +103,26 @@ def test_without_javascript_the_choose_buttons_lead_to_the_same_order(live_serve
     finally:
         context.close()
     assert Order.objects.get().phone == "+8613800138000"
+
+
+def test_choosing_another_country_swaps_in_the_international_form(live_server, browser, shirt):
+    context = browser.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        _to_checkout(page, live_server)
+        form = page.locator("#checkout-form")
+        form.locator("input[name=name]").fill("Mei Chen")
+        page.evaluate("window.__marker = 1")
+        form.locator("select[name=country]").select_option("SG")
+        expect(form.locator("input[name=city]")).to_have_count(1)
+        expect(page.locator(".htmx-added")).to_have_count(0)
+        expect(form.locator("select[name=cn_province]")).to_have_count(0)
+        expect(form.locator("input[name=notify_by]")).to_have_count(0)
+        expect(form.locator("input[name=name]")).to_have_value("Mei Chen")
+        assert page.evaluate("window.__marker") == 1  # swapped in place, no reload
+        # And back to China: the lists return.
+        form.locator("select[name=country]").select_option("CN")
+        expect(form.locator("select[name=cn_province]")).to_have_count(1)
+        expect(form.locator("input[name=city]")).to_have_count(0)
+    finally:
+        context.close()

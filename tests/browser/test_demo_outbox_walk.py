@@ -55,7 +55,12 @@ def test_newcomer_walks_the_demo_outbox_from_delivery_to_a_published_review(
     page.get_by_label("Mobile number").fill("+86 138 0000 0000")
     page.get_by_label("Recipient").fill("Li Wei")
     page.get_by_label("Province").select_option(label="湖北省")
-    page.get_by_label("City").select_option(label="宜昌市")  # htmx filled the list
+    # htmx fills the next list and wires it up when the swap settles.
+    expect(page.locator("select[name=cn_city] option", has_text="宜昌市")).to_have_count(1)
+    expect(page.locator(".htmx-added")).to_have_count(0)
+    page.get_by_label("City").select_option(label="宜昌市")
+    expect(page.locator("select[name=cn_district] option", has_text="西陵区")).to_have_count(1)
+    expect(page.locator(".htmx-added")).to_have_count(0)
     page.get_by_label("District or county").select_option(label="西陵区")
     page.get_by_label("Street, building and room").fill("12 Riverside Road")
     page.get_by_label("Postcode").fill("443000")
