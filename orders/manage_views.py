@@ -16,6 +16,7 @@ from accounts.permissions import owner_required
 from . import services
 from .manage_forms import CancelForm, OrderFilterForm, ShipForm
 from .models import Order
+from .phones import national
 from .sections import manage_order_page
 from .selectors import orders_for_staff
 
@@ -78,8 +79,12 @@ def order_export(request):
             "payment_method",
             "payment_state",
             "email",
+            "phone",
+            "notify_by",
             "name",
+            "region",
             "city",
+            "district",
             "country",
             "currency",
             "subtotal",
@@ -97,8 +102,13 @@ def order_export(request):
             order.payment_method,
             order.payment_state,
             order.email,
+            # National form for a Chinese mobile (138 0013 8000): Excel keeps it as text.
+            national(order.phone),
+            order.notify_by,
             order.name,
+            order.region,
             order.city,
+            order.district,
             order.country,
             order.currency,
             order.subtotal,

@@ -54,6 +54,10 @@ class Buyer:
     address_line2: str = ""
     region: str = ""
     note: str = ""
+    # Chinese addresses: region is the province, then city and district (names, not codes).
+    district: str = ""
+    # How messages about the order reach the buyer: "email" needs an email, "sms" a phone.
+    notify_by: str = "email"
 
 
 def _queue_email(order: Order, kind: str) -> None:
@@ -84,13 +88,20 @@ def place_order(
     one succeeds; the same `checkout_key` twice returns the first order instead of a second.
     `language` is the one the buyer ordered in (the request's); every email about the order
     is written in it. One we do not offer, or none, is the shop's.
-    Raises EmptyCart, OutOfStock (nothing taken) or OrderError for an unknown payment method.
+    Messages go by `buyer.notify_by` ("email" or "sms"), which needs that address given.
+    Raises EmptyCart, OutOfStock (nothing taken), or OrderError for an unknown payment method
+    or a buyer who cannot be reached by the channel chosen.
     """
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing
     if payment_method not in PROVIDERS:
         raise OrderError(_("Choose a payment method."))
+    email = buyer.email.strip().lower()
+    if buyer.notify_by not in Order.NotifyBy.values or not (
+        email if buyer.notify_by == Order.NotifyBy.EMAIL else buyer.phone.strip()
+    ):
+        raise OrderError(_("Give an email address or a mobile number so that we can reach you."))
     items = {int(k): int(q) for k, q in items.items() if int(q) > 0}
     if not items:
         raise EmptyCart(_("Your cart is empty."))
@@ -136,16 +147,18 @@ def place_order(
             order = Order.objects.create(
                 checkout_key=checkout_key,
                 customer=customer if customer is not None and customer.is_authenticated else None,
-                email=buyer.email.strip().lower(),
+                email=email,
                 name=buyer.name,
                 phone=buyer.phone,
                 address_line1=buyer.address_line1,
                 address_line2=buyer.address_line2,
                 city=buyer.city,
                 region=buyer.region,
+                district=buyer.district,
                 postcode=buyer.postcode,
                 country=buyer.country,
                 note=buyer.note,
+                notify_by=buyer.notify_by,
                 language=supported_language(language),
                 payment_method=payment_method,
                 currency=shop.currency,

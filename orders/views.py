@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from config.inputs import is_one_line, safe_next
 from shop.models import ShopProfile
@@ -94,37 +94,54 @@ def cart_update(request, variant_id: int):
     return redirect("orders:cart")
 
 
+def _typed(data) -> dict:
+    """What the buyer typed so far, as a re-rendered form's initial values (bounded)."""
+    return {
+        name: value
+        for name, value in data.items()
+        if name in CheckoutForm.base_fields and isinstance(value, str) and len(value) <= 500
+    }
+
+
+def _buyer(data: dict) -> services.Buyer:
+    return services.Buyer(
+        email=data.get("email") or "",
+        name=data["name"],
+        phone=data["phone"],
+        address_line1=data["address_line1"],
+        address_line2=data.get("address_line2") or "",
+        city=data["city"],
+        region=data.get("region") or "",
+        district=data.get("district") or "",
+        postcode=data.get("postcode") or "",
+        country=data["country"],
+        note=data["note"],
+        notify_by=data["notify_by"],
+    )
+
+
 def checkout(request):
+    """The checkout form; it asks what the destination needs (CheckoutForm).
+
+    A POST with "refresh" (the no-JavaScript buttons beside the country, province and city)
+    re-renders the form with what was typed and the next level's choices, placing nothing.
+    """
     cart = Cart(request.session)
     context = _cart_context(cart)
     if not context["lines"]:
         messages.error(request, _("Your cart is empty: add a garment first."))
         return redirect("orders:cart")
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and "refresh" in request.POST:
+        form = CheckoutForm(initial=_typed(request.POST))
+    elif request.method == "POST":
         form = CheckoutForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            buyer = services.Buyer(
-                **{
-                    k: data[k]
-                    for k in (
-                        "email",
-                        "name",
-                        "phone",
-                        "address_line1",
-                        "address_line2",
-                        "city",
-                        "region",
-                        "postcode",
-                        "country",
-                        "note",
-                    )
-                }
-            )
             try:
                 order = services.place_order(
                     {int(k): q for k, q in cart.items.items()},
-                    buyer,
+                    _buyer(data),
                     payment_method=data["payment_method"],
                     checkout_key=data["checkout_key"],
                     customer=request.user,
@@ -147,9 +164,26 @@ def checkout(request):
         if request.user.is_authenticated:
             initial.update(email=request.user.email, name=request.user.get_full_name())
         form = CheckoutForm(initial=initial)
-        status = 200
     context.update(form=form, providers=PROVIDERS, shop_profile=ShopProfile.load())
     return render(request, "orders/checkout.html", context, status=status)
+
+
+# The parts of the checkout form htmx swaps: the address for a country, a province's cities
+# (with the district list reset), a city's districts.
+ADDRESS_PARTS = {
+    "address": "address-fields",
+    "cities": "cn-city",
+    "districts": "cn-district",
+}
+
+
+@require_GET
+def checkout_address(request, part: str):
+    """One part of the checkout's address, for the values in the query (htmx swaps it in)."""
+    if part not in ADDRESS_PARTS:
+        raise Http404("No such part.")
+    form = CheckoutForm(initial=_typed(request.GET))
+    return render(request, f"orders/checkout.html#{ADDRESS_PARTS[part]}", {"form": form})
 
 
 def _token(token: str) -> str:
@@ -162,6 +196,11 @@ def _token(token: str) -> str:
     return token
 
 
+def _phone_shown(request, order: Order) -> str:
+    """The buyer's own browser sees their whole number (to spot a typo); a forwarded link, masked."""
+    return "full" if request.session.get("last_order") == order.tracking_token else "masked"
+
+
 def order_thanks(request, token: str):
     order = get_object_or_404(Order, tracking_token=_token(token))
     return render(
@@ -172,6 +211,7 @@ def order_thanks(request, token: str):
             "lines": list(order.lines.all()),
             "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
             "tracking_url": request.build_absolute_uri(order.get_absolute_url()),
+            "phone_shown": _phone_shown(request, order),
         },
     )
 
@@ -190,6 +230,7 @@ def order_tracking(request, token: str):
         "lines": list(order.lines.all()),
         "steps": _steps(order),
         "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+        "phone_shown": _phone_shown(request, order),
         **tracking_page.render_context(request, order),
     }
     return render(request, "orders/tracking.html", context)

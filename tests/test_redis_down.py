@@ -56,10 +56,13 @@ CHECKOUT = {
     "name": "Mei Chen",
     "phone": "+86 138 0000 0000",
     "address_line1": "12 Riverside Road",
-    "city": "Yichang",
-    "region": "Hubei",
+    # The checkout's choices for 湖北省 / 宜昌市 / 西陵区 (orders.regions codes).
+    "cn_province": "42",
+    "cn_city": "4205",
+    "cn_district": "420502",
     "postcode": "443000",
     "country": "CN",
+    "notify_by": "email",
     "payment_method": "cod",
 }
 

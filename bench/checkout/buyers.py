@@ -43,11 +43,13 @@ BUYER = {
     "name": "Bench Buyer",
     "phone": "+86 138 0000 0000",
     "address_line1": "1 Bench Road",
-    "address_line2": "",
-    "city": "Yichang",
-    "region": "Hubei",
+    # The checkout's lists for 湖北省 / 宜昌市 / 西陵区 (orders.regions codes).
+    "cn_province": "42",
+    "cn_city": "4205",
+    "cn_district": "420502",
     "postcode": "443000",
     "country": "CN",
+    "notify_by": "email",
     "payment_method": "cod",
     "note": "",
 }

@@ -68,10 +68,17 @@ def test_a_chinese_buyer_switches_language_orders_and_gets_chinese_emails(
             "phone": "+86 138 0000 0000",
             "name": "李伟",
             "address_line1": "滨江路12号",
-            "city": "宜昌",
             "postcode": "443000",
         }.items():
             page.locator(f"input[name={name}]").fill(value)
+        page.locator("select[name=cn_province]").select_option(label="湖北省")
+        expect(page.locator("select[name=cn_city] option", has_text="宜昌市")).to_have_count(1)
+        expect(page.locator(".htmx-added")).to_have_count(0)  # wired up once settled
+        page.locator("select[name=cn_city]").select_option(label="宜昌市")
+        expect(page.locator("select[name=cn_district] option", has_text="西陵区")).to_have_count(1)
+        expect(page.locator(".htmx-added")).to_have_count(0)
+        page.locator("select[name=cn_district]").select_option(label="西陵区")
+        page.locator("input[name=notify_by][value=email]").check()  # the emails are followed
         page.locator("form button[type=submit]").filter(has_text="¥").click()
         page.wait_for_url("**/checkout/thanks/*/")
     finally:

@@ -16,10 +16,13 @@ CHECKOUT = {
     "name": "Mei Chen",
     "phone": "+86 138 0000 0000",
     "address_line1": "12 Riverside Road",
-    "city": "Yichang",
-    "region": "Hubei",
+    # The checkout's choices for 湖北省 / 宜昌市 / 西陵区 (orders.regions codes).
+    "cn_province": "42",
+    "cn_city": "4205",
+    "cn_district": "420502",
     "postcode": "443000",
     "country": "CN",
+    "notify_by": "email",
     "payment_method": "cod",
 }
 
@@ -162,7 +165,7 @@ def test_double_submit_with_the_cart_still_there_makes_one_order(
     [
         ("email", "not-an-email", "Enter a valid email address"),
         ("postcode", "12AB", "not a postcode for that country"),
-        ("phone", "call me", "phone number the courier can call"),
+        ("phone", "call me", "Enter your mobile number in digits"),
         ("payment_method", "bitcoin", "Select a valid choice"),
         ("name", "", "This field is required"),
     ],
