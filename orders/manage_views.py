@@ -166,7 +166,11 @@ def order_action(request, pk: int, action: str):
                 forms_in_error["ship_form"] = form
                 raise services.OrderError(_("Give the carrier and the tracking number."))
             services.mark_shipped(order, acting_user=request.user, **form.shipment())
-            done = _("Marked shipped; the buyer is emailed.")
+            done = (
+                _("Marked shipped; the buyer gets an SMS.")
+                if order.notify_by == Order.NotifyBy.SMS
+                else _("Marked shipped; the buyer is emailed.")
+            )
         elif action == "deliver":
             services.mark_delivered(order, acting_user=request.user)
             done = _("Marked delivered.")
