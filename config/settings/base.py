@@ -291,7 +291,7 @@ MESSAGING_SKIP_SECONDS = int(os.environ.get("MESSAGING_SKIP_SECONDS", "30"))
 # The codes below are the console's placeholders: put the provider's approved codes here.
 MESSAGING_CHANNELS = {**MESSAGING_CHANNELS, "sms": "messaging.channels.SmsChannel"}
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
-SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "织里衣坊")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "景和制衣")  # the demo shop's; set the approved one
 SMS_TEMPLATES = {
     "order.placed": {"code": "SMS_ORDER_PLACED", "params": ["number"]},
     "order.shipped": {

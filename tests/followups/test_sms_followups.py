@@ -102,7 +102,7 @@ def test_the_care_check_is_answered_with_one_tap_from_the_sms_link(client):
 @pytest.mark.parametrize(
     ("provider", "body"),
     [
-        ("aliyun", [{"phone_number": "13800138000", "content": "ＴＤ", "sign_name": "织里衣坊"}]),
+        ("aliyun", [{"phone_number": "13800138000", "content": "ＴＤ", "sign_name": "景和制衣"}]),
         ("tencent", {"mobile": "13800138000", "nationcode": "86", "text": " 退订 ", "time": 1}),
         ("aliyun", [{"phone_number": "13800138000", "content": "stop"}]),
         ("tencent", {"mobile": "13800138000", "nationcode": "86", "text": "t"}),

@@ -131,7 +131,7 @@ def test_zh_order_sms_are_chinese_though_the_active_language_is_english():
     with translation.override("en"):
         ship_and_deliver(sms_order("zh-hans"))
     texts = [sms.text for sms in console.outbox]
-    assert texts[0].startswith("【织里衣坊】订单") and "退订回TD" in texts[0]
+    assert texts[0].startswith("【景和制衣】订单") and "退订回TD" in texts[0]
     assert "顺丰速运" in texts[1] and "运单号SF1234567890123" in texts[1]
     assert "已送达" in texts[2]
 
