@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from messaging.models import Message
@@ -510,7 +511,7 @@ class Story:
         courier = COURIERS[self.rng.randrange(3)]
         prefix = courier.example.rstrip("0123456789")
         digits = len(courier.example) - len(prefix)
-        number = prefix + "".join(str(self.rng.randrange(10)) for _ in range(digits))
+        number = prefix + "".join(str(self.rng.randrange(10)) for _digit in range(digits))
         when = self.at(days, hour=16)
         orders.mark_shipped(
             order,
@@ -591,10 +592,13 @@ class Story:
         Review.objects.filter(pk__in=[r.pk for r in written]).update(created_at=when)
         # Reviewed: the reminder is not sent (the dispatcher's own reason).
         FollowUp.objects.filter(order=order, kind="reminder", sent_at__gt=when).update(
-            state=FollowUp.State.SKIPPED, sent_at=None, attempts=0, skip_reason="already reviewed"
+            state=FollowUp.State.SKIPPED,
+            sent_at=None,
+            attempts=0,
+            skip_reason=_("already reviewed"),
         )
         FollowUp.objects.filter(order=order, kind="reminder", state=FollowUp.State.PLANNED).update(
-            state=FollowUp.State.SKIPPED, skip_reason="already reviewed"
+            state=FollowUp.State.SKIPPED, skip_reason=_("already reviewed")
         )
         self.stamp(when)
         self.counts["reviews"] += len(written)
@@ -762,7 +766,10 @@ class Story:
         )
         # The buyer wrote before the reminder was due: it was not sent.
         FollowUp.objects.filter(order=order, kind="reminder").update(
-            state=FollowUp.State.SKIPPED, sent_at=None, attempts=0, skip_reason="already reviewed"
+            state=FollowUp.State.SKIPPED,
+            sent_at=None,
+            attempts=0,
+            skip_reason=_("already reviewed"),
         )
         reviews.hide_review(
             review,

@@ -1,7 +1,9 @@
 """The demo's links follow its port: `PORT=8101 make demo` links to :8101, not base's :8000
 (config.settings.demo builds SITE_URL from PORT and HOST unless SITE_URL is set)."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,12 @@ from django.core import mail
 
 from followups.models import FollowUp
 from messaging.models import Message
+from shop.images import clean_image
+from shop.models import Product
+from shop.services import save_product
+from support.services import open_ticket
 
+from .factories import ProductFactory, image_upload
 from .followups.helpers import dispatch_and_send, make_due
 from .reviews.helpers import delivered_order
 
@@ -64,3 +71,17 @@ def test_an_email_rendered_under_the_demos_setting_carries_its_port(settings):
     assert message.headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8101/")
     assert "http://127.0.0.1:8101/" in message.text and ":8000" not in message.text
     assert mail.outbox
+
+
+@pytest.mark.django_db
+def test_a_ticket_email_and_the_json_ld_image_carry_the_demos_port(settings, client):
+    settings.SITE_URL = demo_site_url(PORT="8101")
+    ticket = open_ticket(email="b@example.com", name="Bo", topic="other", body="Hello")
+    [opened] = Message.objects.filter(kind="ticket.opened", about_id=ticket.pk)
+    assert "http://127.0.0.1:8101/" in opened.text and ":8000" not in opened.text
+    product = ProductFactory(status=Product.Status.ACTIVE)
+    save_product(product, variants=[], new_images=[clean_image(image_upload())])
+    html = client.get(product.get_absolute_url()).content.decode()
+    [data] = re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S)
+    [image] = json.loads(data)["image"]
+    assert image.startswith("http://127.0.0.1:8101/")
