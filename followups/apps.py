@@ -8,7 +8,7 @@ class FollowupsConfig(AppConfig):
     name = "followups"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import demo_seed, receivers  # noqa: F401
         from .sections import register
 
         register()  # its parts of the lower apps' pages

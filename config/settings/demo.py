@@ -14,6 +14,24 @@ from .base import env_bool  # noqa: E402
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "demo-only-not-secret-0f7c2a9e61b54d3c8a1e"
 SERVE_MEDIA = True
+
+
+def demo_site_url(environ) -> str:
+    """The address the demo's links point at: SITE_URL when set, else the host and port the
+    demo's web process binds (scripts/demo exports PORT), so `PORT=8101 make demo` writes
+    :8101 into its emails, headers and JSON-LD, not base's :8000."""
+    if environ.get("SITE_URL"):
+        return environ["SITE_URL"]
+    host = environ.get("HOST") or "127.0.0.1"
+    port = environ.get("PORT") or "8000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        port = "8000"  # a bad PORT fails runserver anyway; links stay well-formed meanwhile
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{port}"
+
+
+SITE_URL = demo_site_url(os.environ)
 # Nothing leaves the machine: every message is a row of messaging's table, on the /outbox/ page.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "messaging.backends.DemoBackend")
 STORAGES = {

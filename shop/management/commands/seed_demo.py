@@ -200,13 +200,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.create_users()
         self.create_profile()
-        # The higher apps add their demo rows (support: canned replies in both languages).
-        demo_seeded.send(sender=self.__class__)
         if Product.objects.exists() and not options["force"]:
             self.stdout.write("The shop already has products; demo garments not added.")
-            return
-        created = self.create_garments(options["images"])
-        self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {created} garments."))
+        else:
+            created = self.create_garments(options["images"])
+            self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {created} garments."))
+        # After the garments: the higher apps add their demo rows (support: canned replies in
+        # both languages; followups: the first weeks of orders, reviews and tickets). Each
+        # receiver adds only what is missing, so a second run adds nothing.
+        for _receiver, told in demo_seeded.send(sender=self.__class__):
+            if isinstance(told, dict):
+                figures = ", ".join(f"{n} {what}" for what, n in told.items())
+                self.stdout.write(self.style.SUCCESS(f"Demo history: {figures}."))
 
     def create_users(self):
         User = get_user_model()
