@@ -224,8 +224,9 @@ def category_list(request, pk: int | None = None):
                 return redirect("shop_manage:category_list")
         else:
             status = 422
+    # The order move_category() swaps in, so up and down move the row the owner sees.
     categories = Category.objects.annotate(product_count=Count("products")).order_by(
-        "position", "pk"
+        "position", "name", "pk"
     )
     return render(
         request,
@@ -233,6 +234,19 @@ def category_list(request, pk: int | None = None):
         {"form": form, "category": category, "categories": categories},
         status=status,
     )
+
+
+@owner_required
+@require_POST
+def category_move(request, pk: int):
+    """One place up or down in the shop's order of categories (a form, so no script needed)."""
+    category = get_object_or_404(Category, pk=pk)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        messages.error(request, _("Choose up or down."))
+        return redirect("shop_manage:category_list")
+    services.move_category(category, direction)
+    return redirect("shop_manage:category_list")
 
 
 @owner_required
