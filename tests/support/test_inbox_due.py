@@ -33,7 +33,7 @@ def rows(client, view="all") -> dict[str, str]:
 
 
 def due_cell(row: str) -> str:
-    cell = re.search(r'<td data-label="Due" class="ticket-due">(.*?)</td>', row, re.S).group(1)
+    cell = re.search(r'<td data-label="Due by" class="ticket-due">(.*?)</td>', row, re.S).group(1)
     return cell
 
 
@@ -88,7 +88,7 @@ def test_every_cell_is_labelled_for_the_phone_cards(client, support_user):
     number = open_ticket().number
     row = rows(client)[number]
     labels = re.findall(r'<td data-label="([^"]+)"', row)
-    assert labels == ["Ticket", "Customer", "Due", "Status", "Priority", "Assignee", "Updated"]
+    assert labels == ["Ticket", "Customer", "Due by", "Status", "Priority", "Assignee", "Updated"]
     css = (Path(settings.BASE_DIR) / "static/css/site.css").read_text()
     phone = css[css.index("/* ---- h14c") :]
     assert "@media (max-width: 640px)" in phone
