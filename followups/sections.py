@@ -8,7 +8,7 @@
 
 from orders.sections import manage_order_page
 from reviews.reputation import review_requests
-from shop.sections import manage_menu
+from shop.sections import manage_menu, manage_today
 
 from .figures import requested_orders
 from .manage_views import without_links
@@ -20,6 +20,13 @@ def order_follow_ups_context(request, order) -> dict:
     return {"follow_ups": without_links(list(rows.order_by("due_at", "id")))}
 
 
+def today_context(request, obj) -> dict:
+    """Follow-ups that failed and wait for a retry. One query."""
+    if not request.user.is_owner:
+        return {}
+    return {"follow_ups_failed": FollowUp.objects.filter(state=FollowUp.State.FAILED).count()}
+
+
 def register() -> None:
     manage_order_page.register(
         "follow_ups",
@@ -27,4 +34,7 @@ def register() -> None:
         context=order_follow_ups_context,
     )
     manage_menu.register("followups", template={"owner": "followups/manage/_menu.html"})
+    manage_today.register(
+        "followups", template={"today": "followups/manage/_today.html"}, context=today_context
+    )
     review_requests.register(requested_orders)

@@ -8,11 +8,48 @@
   the refused-action (409) path; slot "main" above the timeline.
 """
 
-from shop.sections import Sections, manage_menu, product_page
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shop.sections import Sections, manage_menu, manage_today, product_page
+
+from .models import Order
 
 tracking_page = Sections("orders:tracking")
 my_orders_page = Sections("orders:my_orders")
 manage_order_page = Sections("orders_manage:order_detail")
+
+
+def ship_within_hours() -> int:
+    """How long a paid (or cash-on-delivery) order may wait for its parcel before it is late."""
+    return getattr(settings, "ORDERS_SHIP_WITHIN_HOURS", 48)
+
+
+def today_context(request, obj) -> dict:
+    """The owner's orders to ship, paid and cash on delivery, and how many of them are late
+    (paid, or placed for cash on delivery, longer than ORDERS_SHIP_WITHIN_HOURS ago). One query."""
+    if not request.user.is_owner:
+        return {}
+    since = timezone.now() - timedelta(hours=ship_within_hours())
+    paid = Q(status=Order.Status.PAID)
+    cod = Q(status=Order.Status.PLACED, payment_method="cod")
+    figures = Order.objects.filter(paid | cod).aggregate(
+        paid=Count("pk", filter=paid),
+        cod=Count("pk", filter=cod),
+        # A paid order waits from its payment (placed_at for old rows without one); cash on
+        # delivery from its placing.
+        late=Count(
+            "pk",
+            filter=(paid & Q(paid_at__lt=since))
+            | (paid & Q(paid_at__isnull=True, placed_at__lt=since))
+            | (cod & Q(placed_at__lt=since)),
+        ),
+    )
+    figures["to_ship"] = figures["paid"] + figures["cod"]
+    return {"orders_today": figures, "ship_within_hours": ship_within_hours()}
 
 
 def register() -> None:
@@ -20,3 +57,6 @@ def register() -> None:
     button, and the owner's menu link to the orders."""
     product_page.register("orders", template={"purchase": "orders/_product_purchase.html"})
     manage_menu.register("orders", template={"owner": "orders/manage/_menu.html"})
+    manage_today.register(
+        "orders", template={"today": "orders/manage/_today.html"}, context=today_context
+    )

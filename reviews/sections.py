@@ -14,10 +14,11 @@ from django.core.paginator import Paginator
 from django.utils.safestring import mark_safe
 
 from orders.sections import my_orders_page, tracking_page
-from shop.sections import manage_menu, product_page
+from shop.sections import manage_menu, manage_today, product_page
 from support.sections import ticket_page
 
 from .forms import ReviewListFilter
+from .models import Review
 from .selectors import product_reviews, reviews_by_email, size_figures, summary_for
 
 
@@ -118,6 +119,15 @@ def customer_reviews_context(request, ticket) -> dict:
     return {"customer_reviews": reviews_by_email(ticket.email)}
 
 
+# ----------------------------------------------------------------- the owner's home
+def today_context(request, obj) -> dict:
+    """Published reviews still without the owner's reply. One query."""
+    if not request.user.is_owner:
+        return {}
+    unreplied = Review.objects.filter(status=Review.Status.PUBLISHED, reply__isnull=True).count()
+    return {"reviews_unreplied": unreplied}
+
+
 def register() -> None:
     product_page.register(
         "reviews",
@@ -139,3 +149,6 @@ def register() -> None:
         context=customer_reviews_context,
     )
     manage_menu.register("reviews", template={"owner": "reviews/manage/_menu.html"})
+    manage_today.register(
+        "reviews", template={"today": "reviews/manage/_today.html"}, context=today_context
+    )

@@ -513,7 +513,7 @@ class CategoryForm(BilingualForm):
     class Meta:
         model = Category
         formfield_callback = bilingual_formfield
-        fields = [*translated_columns(CATEGORY_TEXTS), "slug", "position"]
+        fields = [*translated_columns(CATEGORY_TEXTS), "slug", "position", "hidden"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

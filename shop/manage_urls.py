@@ -17,6 +17,7 @@ urlpatterns = [
     path("products/<int:pk>/images/<int:image_pk>/", views.image_action, name="image_action"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<int:pk>/", views.category_list, name="category_edit"),
+    path("categories/<int:pk>/move/", views.category_move, name="category_move"),
     path("stock/", views.stock_list, name="stock_list"),
     path("stock/<int:variant_pk>/", views.stock_adjust, name="stock_adjust"),
     path("shop/", views.shop_profile, name="shop_profile"),

@@ -4,7 +4,7 @@ import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,6 +31,7 @@ from .forms import (
     StockFilterForm,
 )
 from .models import Category, ImportJob, Product, ProductImage, ShopProfile, Variant
+from .sections import manage_today
 from .selectors import products_for_owner, variants_for_stock
 from .tasks import import_products
 
@@ -39,14 +40,27 @@ LOW_STOCK = 3
 
 @role_required(OWNER, SUPPORT)
 def dashboard(request):
-    figures = Product.objects.aggregate(
-        active=Count("id", filter=Q(status=Product.Status.ACTIVE)),
+    """Today's work first (each app's items through shop.sections.manage_today, one query
+    each), then the catalogue's figures: a fixed number of queries whatever the shop holds."""
+    in_stock = Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0)
+    active = Q(status=Product.Status.ACTIVE)
+    figures = Product.objects.annotate(in_stock=Exists(in_stock)).aggregate(
+        active=Count("id", filter=active),
         draft=Count("id", filter=Q(status=Product.Status.DRAFT)),
+        out_of_stock=Count("id", filter=active & Q(in_stock=False)),
     )
     offered = Variant.objects.filter(is_active=True, product__status=Product.Status.ACTIVE)
-    figures["sold_out"] = offered.filter(stock=0).count()
-    figures["low"] = offered.filter(stock__gt=0, stock__lte=LOW_STOCK).count()
-    return render(request, "manage/dashboard.html", {"figures": figures})
+    figures.update(
+        offered.aggregate(
+            sold_out=Count("id", filter=Q(stock=0)),
+            low=Count("id", filter=Q(stock__gt=0, stock__lte=LOW_STOCK)),
+        )
+    )
+    return render(
+        request,
+        "manage/dashboard.html",
+        {"figures": figures, **manage_today.render_context(request, None)},
+    )
 
 
 def _filters(form_class, request) -> tuple:
@@ -210,8 +224,9 @@ def category_list(request, pk: int | None = None):
                 return redirect("shop_manage:category_list")
         else:
             status = 422
+    # The order move_category() swaps in, so up and down move the row the owner sees.
     categories = Category.objects.annotate(product_count=Count("products")).order_by(
-        "position", "pk"
+        "position", "name", "pk"
     )
     return render(
         request,
@@ -219,6 +234,19 @@ def category_list(request, pk: int | None = None):
         {"form": form, "category": category, "categories": categories},
         status=status,
     )
+
+
+@owner_required
+@require_POST
+def category_move(request, pk: int):
+    """One place up or down in the shop's order of categories (a form, so no script needed)."""
+    category = get_object_or_404(Category, pk=pk)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        messages.error(request, _("Choose up or down."))
+        return redirect("shop_manage:category_list")
+    services.move_category(category, direction)
+    return redirect("shop_manage:category_list")
 
 
 @owner_required

@@ -169,6 +169,15 @@ class Category(SavedInShopLanguage):
     name = models.CharField(_("name"), max_length=80, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Hidden: left out of the catalogue's filters and the product pages' category link, while
+    # its garments stay on sale at their addresses (a season's category put away, say). A
+    # database default too: rows written by code that predates the column stay valid.
+    hidden = models.BooleanField(
+        _("hidden"),
+        default=False,
+        db_default=False,
+        help_text=_("Left out of the shop's filters and links; its garments stay on sale."),
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -138,3 +138,7 @@ product_page = Sections("shop:product_detail")
 # The menu of every page under /manage/ (templates/manage/base.html; obj: None): each app adds
 # the links to its own pages, "staff" for every staff member, "owner" for the owner only.
 manage_menu = Sections("manage menu")
+# The owner's and staff's home, /manage/ (obj: None): slot "today", the work waiting today. Each
+# app adds its own items (orders to ship, tickets, reviews, follow-ups) with one query each, so
+# the page's cost stays fixed; a part for the owner only returns {} for other staff.
+manage_today = Sections("shop_manage:dashboard")

@@ -92,7 +92,8 @@ def catalogue_facets() -> dict:
     offered = Variant.objects.filter(is_active=True, product__status=Product.Status.ACTIVE)
     sizes = sorted(set(offered.values_list("size", flat=True).distinct()), key=size_sort_key)
     colours = sorted(set(offered.values_list("colour", flat=True).distinct()))
-    return {"categories": list(Category.objects.all()), "sizes": sizes, "colours": colours}
+    categories = list(Category.objects.filter(hidden=False))
+    return {"categories": categories, "sizes": sizes, "colours": colours}
 
 
 def product_for_page(slug: str) -> Product:

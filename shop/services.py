@@ -154,6 +154,27 @@ def move_image(image: ProductImage, direction: str) -> None:
             row.save(update_fields=["position"])
 
 
+@transaction.atomic
+def move_category(category: Category, direction: str) -> None:
+    """Swap `category` with its neighbour in the shop's order ("up" or "down"); positions are
+    renumbered 1..n, so equal positions (imports leave every one at 0) become a real order.
+
+    Locks every category row, so two moves at once cannot give two categories one place.
+    Raises ValueError for any other direction.
+    """
+    if direction not in ("up", "down"):
+        raise ValueError(direction)
+    rows = list(Category.objects.select_for_update().order_by("position", "name", "pk"))
+    index = next(i for i, row in enumerate(rows) if row.pk == category.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(rows):
+        rows[index], rows[target] = rows[target], rows[index]
+    for position, row in enumerate(rows, start=1):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+
+
 FILE_FIELDS = ("original", "small", "large")
 
 

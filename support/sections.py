@@ -4,10 +4,26 @@
   "customer" in the "This customer" card of the sidebar.
 """
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from orders.sections import tracking_page
-from shop.sections import Sections, manage_menu
+from shop.sections import Sections, manage_menu, manage_today
+
+from .models import Ticket
+from .selectors import overdue_q
 
 ticket_page = Sections("support_manage:ticket_detail")
+
+
+def today_context(request, obj) -> dict:
+    """Open and overdue tickets, for every staff member's home. One query (the status index)."""
+    active = Q(status__in=[Ticket.Status.OPEN, Ticket.Status.WAITING])
+    figures = Ticket.objects.filter(active).aggregate(
+        open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
+        overdue=Count("pk", filter=overdue_q(timezone.now())),
+    )
+    return {"tickets_today": figures}
 
 
 def register() -> None:
@@ -15,3 +31,6 @@ def register() -> None:
     every staff member's menu links to the tickets."""
     tracking_page.register("support", template={"help": "support/_order_help_link.html"})
     manage_menu.register("support", template={"staff": "support/manage/_menu.html"})
+    manage_today.register(
+        "support", template={"today": "support/manage/_today.html"}, context=today_context
+    )

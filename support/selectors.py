@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
@@ -58,7 +58,15 @@ def inbox(view: str, *, user, q: str = "", now=None) -> QuerySet[Ticket]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return tickets.annotate(message_count=Coalesce(Subquery(public_messages), 0))
+    return tickets.annotate(
+        message_count=Coalesce(Subquery(public_messages), 0),
+        # What the ticket waits for next: its first answer, then its resolution (the same two
+        # targets Ticket.is_overdue checks), so the due column and the Overdue label agree.
+        due_at=Case(
+            When(first_response_at__isnull=True, then=F("first_response_due")),
+            default=F("resolution_due"),
+        ),
+    )
 
 
 def view_counts(user, now=None) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 `{% sections "slot" %}`: the parts higher apps registered for this page.
 `{% manage_menu "slot" %}`: the links each app adds to the owner's and staff's menu.
+`{% current "/manage/orders/" %}`: ` aria-current="page"` on the menu link of the page's section.
 """
 
 from django import template
@@ -32,3 +33,16 @@ def sections(context, slot: str = "main") -> str:
 def manage_menu(context, slot: str) -> str:
     parts = menu.render_context(context.get("request"), None)["sections"]
     return _render(context, parts.get(slot, ()))
+
+
+@register.simple_tag(takes_context=True)
+def current(context, href: str, exact: bool = False) -> str:
+    """` aria-current="page"` when this page is `href` (exact) or lies under it (a section).
+
+    Matching on the path, not on url names: the follow-ups page is also named "dashboard", so
+    "Dashboard" and "Follow-ups" were both lit there.
+    """
+    request = context.get("request")
+    path = getattr(request, "path", "")
+    here = path == href if exact else path.startswith(href)
+    return mark_safe(' aria-current="page"') if here else ""

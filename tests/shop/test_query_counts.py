@@ -67,7 +67,7 @@ def test_product_page_review_list_fragment(client, pin_queries):
 
 # ----------------------------------------------------------------- the owner's pages
 def test_manage_dashboard(owner_client, pin_queries):
-    pin_queries(owner_client, 7, lambda n: products(n) or reverse("shop_manage:dashboard"))
+    pin_queries(owner_client, 10, lambda n: products(n) or reverse("shop_manage:dashboard"))
 
 
 def test_manage_product_list(owner_client, pin_queries):
