@@ -196,7 +196,7 @@ def test_product_page_figures_fit_summary_and_hidden_count(client):
     services.hide_review(reviews_[0], reason="personal_data", acting_user=None)
     html = client.get(product.get_absolute_url()).content.decode()
     assert "2.8" in html  # (4+4+2+1)/4
-    assert "runs small: 75% of 4 buyers" in html
+    assert "Runs small: 75% (3 answers)" in html and "4 buyers answered" in html
     assert "1 review is hidden for a policy reason" in html
     ld = json.loads(
         re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
