@@ -103,6 +103,13 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
     expect(img).to_have_count(1)
     img.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    # Shown whole (not cropped to portrait), and a keyboard link to the full-size rendition.
+    assert img.evaluate("img => getComputedStyle(img).objectFit") == "contain"
+    enlarge = item.get_by_role("link", name="Photo 1 of 1 from the buyer: open full size")
+    enlarge.focus()
+    assert enlarge.evaluate("a => a.matches(':focus-visible') || a === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{review_a.photos.get().large.url}")
 
     # The trousers' page shows the one-star review, newest first.
     page.goto(f"{live_server.url}{trousers.get_absolute_url()}")
@@ -112,6 +119,11 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
     expect(items.first).to_contain_text("Too tight at the waist")
     expect(items.first).to_contain_text("bought L, Sand")
     expect(items.first.locator(".owner-reply")).to_have_count(0)
+    # Three fit answers, two "true to size": the majority is said, with the three shares.
+    fit = page.locator("#fit-summary")
+    expect(fit).to_contain_text("3 buyers answered")
+    expect(fit).to_contain_text("Runs small: 33% (1 answer)")
+    expect(fit).to_contain_text("Most buyers find it true to size.")
 
     # The owner answers the one-star review in place.
     owner_context = page.context.browser.new_context()
@@ -164,5 +176,16 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
         expect(items.first).to_contain_text("Too tight at the waist")
         expect(items.first.locator(".owner-reply")).to_contain_text(f"Reply from {shop.name}")
         assert visitor.evaluate("window.__marker") == 1, "filtering reloaded the page"
+
+        # A "helpful" vote says it was counted; a second one says it already was.
+        helpful = items.first.locator("form.helpful button")
+        expect(helpful).to_have_text("Helpful (0)")
+        helpful.click()
+        expect(helpful).to_have_text("✓ Thanks, counted (1)")
+        helpful.click()
+        expect(items.first.locator("form.helpful")).to_contain_text(
+            "You already found this helpful."
+        )
+        expect(helpful).to_have_text("✓ Helpful (1)")
     finally:
         visitor_context.close()
