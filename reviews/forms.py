@@ -107,3 +107,9 @@ class ReviewAdminFilter(forms.Form):
     photos = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes")])
     product = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     status = forms.ChoiceField(required=False, choices=[("", ""), *Review.Status.choices])
+
+
+class ModerationLogFilter(forms.Form):
+    """The moderation log: all entries, or one review's."""
+
+    review = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)

@@ -11,8 +11,9 @@ from config.inputs import safe_next
 from shop.models import Product
 
 from . import services
-from .forms import HideForm, ReplyForm, ReviewAdminFilter
+from .forms import HideForm, ModerationLogFilter, ReplyForm, ReviewAdminFilter
 from .models import HideReason, Review
+from .selectors import moderation_log as moderation_entries
 from .selectors import reviews_for_owner
 
 
@@ -111,6 +112,21 @@ def unhide(request, pk: int):
     except services.ReviewError as error:
         return _row(request, review, error=str(error), status=409)
     return _row(request, review)
+
+
+@owner_required
+def moderation_log(request):
+    """Who hid or showed again which review, when and why (the owner's reviews pages)."""
+    form = ModerationLogFilter(request.GET or None)
+    review_id = form.cleaned_data["review"] if form.is_valid() else None
+    page = Paginator(moderation_entries(review_id=review_id), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reviews/manage/moderation_log.html",
+        {"page": page, "review_id": review_id, "query": query.urlencode()},
+    )
 
 
 @owner_required

@@ -201,18 +201,24 @@ class ReviewSummary(models.Model):
         ]
 
     def fit_summary(self) -> dict | None:
-        """The dominant fit and its share, e.g. runs small: 62% of 40 buyers."""
+        """The three fit shares (runs small / true to size / runs large, counts and percents)
+        and the fit a strict majority (more than half) of answers gave, or None when no fit
+        has one.
+
+        Returns None under REVIEWS_FIT_MIN_ANSWERS answers (3 unless set): two answers split
+        one each way must not read as advice. A 2-2 tie has no majority, so no "most".
+        """
         total = self.fit_small + self.fit_true + self.fit_large
-        if not total:
+        if total < max(1, getattr(settings, "REVIEWS_FIT_MIN_ANSWERS", 3)):
             return None
-        shares = {Fit.SMALL: self.fit_small, Fit.TRUE: self.fit_true, Fit.LARGE: self.fit_large}
-        fit, n = max(shares.items(), key=lambda item: item[1])
-        return {
-            "fit": fit,
-            "label": Fit(fit).label,
-            "percent": round(100 * n / total),
-            "total": total,
-            "small": round(100 * self.fit_small / total),
-            "true": round(100 * self.fit_true / total),
-            "large": round(100 * self.fit_large / total),
-        }
+        counts = (
+            (Fit.SMALL, self.fit_small),
+            (Fit.TRUE, self.fit_true),
+            (Fit.LARGE, self.fit_large),
+        )
+        shares = [
+            {"fit": fit.value, "label": fit.label, "count": n, "percent": round(100 * n / total)}
+            for fit, n in counts
+        ]
+        majority = next((fit.value for fit, n in counts if 2 * n > total), None)
+        return {"total": total, "shares": shares, "majority": majority}

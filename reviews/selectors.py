@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Review, ReviewPhoto, ReviewSummary
+from .models import ModerationLog, Review, ReviewPhoto, ReviewSummary
 
 SORTS = {
     "newest": ["-created_at", "-id"],
@@ -107,3 +107,14 @@ def reviews_for_owner(filters: dict) -> QuerySet[Review]:
     if filters.get("status"):
         reviews = reviews.filter(status=filters["status"])
     return reviews
+
+
+def moderation_log(*, review_id: int | None = None) -> QuerySet[ModerationLog]:
+    """Every hide and show-again, newest first, with who did it and the review it touched
+    (one query per page: the review, its product and the acting user are joined)."""
+    entries = ModerationLog.objects.select_related("review__product", "actor").order_by(
+        "-created_at", "-id"
+    )
+    if review_id:
+        entries = entries.filter(review_id=review_id)
+    return entries

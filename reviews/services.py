@@ -40,6 +40,10 @@ class AlreadyReviewed(ReviewError):
     pass
 
 
+class AlreadyVoted(ReviewError):
+    """A second "helpful" from the same person: nothing changed, and the person is told so."""
+
+
 @dataclass(frozen=True)
 class ReviewInput:
     rating: int
@@ -287,12 +291,15 @@ def reply_to_review(review: Review, *, body: str, acting_user) -> ReviewReply:
 
 @transaction.atomic
 def vote_helpful(review: Review, *, voter: str) -> int:
-    """Count one "helpful" per person; returns the new count. A second vote changes nothing."""
+    """Count one "helpful" per person; returns the new count.
+
+    Raises AlreadyVoted for a second vote by `voter` (the count does not move).
+    """
     try:
         with transaction.atomic():
             HelpfulVote.objects.create(review=review, voter=voter)
     except IntegrityError:
-        raise ReviewError(_("You already marked this review helpful."))
+        raise AlreadyVoted(_("You already found this helpful."))
     Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
     transaction.on_commit(bump_catalogue_version, robust=True)
     return Review.objects.values_list("helpful_count", flat=True).get(pk=review.pk)

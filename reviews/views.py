@@ -35,24 +35,32 @@ def _rate_limited(request) -> bool:
 
 @require_POST
 def vote_helpful(request, pk: int):
+    """Count one "helpful" and say so: "Thanks, counted", or that this person already did.
+
+    htmx requests get the button's fragment with status 200 in every case, because htmx does
+    not swap a 4xx answer and the person would see nothing; without JavaScript the answer is a
+    redirect back to the review with the same words as a message.
+    """
     review = get_object_or_404(Review, pk=pk, status=Review.Status.PUBLISHED)
-    status = 200
+    outcome, error = "counted", None
     if _rate_limited(request):
-        error, status = _("Too many votes from here: try again in a minute."), 429
+        outcome, error = "refused", _("Too many votes from here: try again in a minute.")
     else:
         try:
             review.helpful_count = services.vote_helpful(review, voter=_voter(request))
-            error = None
+        except services.AlreadyVoted as exc:
+            outcome, error = "already", str(exc)
         except services.ReviewError as exc:
-            error, status = str(exc), 409
+            outcome, error = "refused", str(exc)
     if request.htmx:
         return render(
-            request,
-            "reviews/_helpful.html",
-            {"review": review, "error": error, "voted": error is None},
-            status=status,
+            request, "reviews/_helpful.html", {"review": review, "outcome": outcome, "error": error}
         )
-    if error:
+    if outcome == "counted":
+        messages.success(request, _("Thanks, counted"))
+    elif outcome == "already":
+        messages.info(request, error)
+    else:
         messages.error(request, error)
     return redirect(review.product.get_absolute_url() + f"#review-{review.pk}")
 

@@ -3,6 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from reviews import services as review_services
 from reviews.models import Review, ReviewReply
 from shop.models import ShopProfile
 from tests.factories import ProductFactory, VariantFactory, image_bytes
@@ -103,6 +104,17 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
     expect(img).to_have_count(1)
     img.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    # Shown whole (not cropped to portrait), and a keyboard link to the full-size rendition.
+    assert img.evaluate("img => getComputedStyle(img).objectFit") == "contain"
+    enlarge = item.get_by_role("link", name="Photo 1 of 1 from the buyer: open full size")
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(tmp_path / f"review-with-photo-{width}.png"), full_page=True)
+    enlarge.focus()
+    assert enlarge.evaluate("a => a === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{review_a.photos.get().large.url}")
 
     # The trousers' page shows the one-star review, newest first.
     page.goto(f"{live_server.url}{trousers.get_absolute_url()}")
@@ -112,6 +124,11 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
     expect(items.first).to_contain_text("Too tight at the waist")
     expect(items.first).to_contain_text("bought L, Sand")
     expect(items.first.locator(".owner-reply")).to_have_count(0)
+    # Three fit answers, two "true to size": the majority is said, with the three shares.
+    fit = page.locator("#fit-summary")
+    expect(fit).to_contain_text("3 buyers answered")
+    expect(fit).to_contain_text("Runs small: 33% (1 answer)")
+    expect(fit).to_contain_text("Most buyers find it true to size.")
 
     # The owner answers the one-star review in place.
     owner_context = page.context.browser.new_context()
@@ -132,6 +149,26 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
         )
         expect(row).to_contain_text("replied")
         assert owner_page.evaluate("window.__marker") == 1, "replying reloaded the page"
+
+        # The owner hides a review for a policy reason; the log says who, when and why.
+        review_services.hide_review(
+            Review.objects.get(pk=review_a.pk), reason="spam", acting_user=owner, note="A link"
+        )
+        owner_page.goto(f"{live_server.url}/manage/reviews/")
+        owner_page.get_by_role("link", name="Who hid it, when and why").click()
+        owner_page.wait_for_url(f"**/manage/reviews/moderation/?review={review_a.pk}")
+        log_row = owner_page.locator("#moderation-log tbody tr")
+        expect(log_row).to_have_count(1)
+        expect(log_row).to_contain_text("Spam or advertising")
+        expect(log_row).to_contain_text("A link")
+        expect(log_row).to_contain_text(owner.get_full_name() or owner.email)
+        for width in (360, 1280):
+            owner_page.set_viewport_size({"width": width, "height": 800})
+            assert owner_page.evaluate("document.documentElement.scrollWidth") <= width
+            owner_page.screenshot(
+                path=str(tmp_path / f"moderation-log-{width}.png"), full_page=True
+            )
+        review_services.unhide_review(Review.objects.get(pk=review_a.pk), acting_user=owner)
     finally:
         owner_context.close()
     reply = ReviewReply.objects.get(review=review_b)
@@ -164,5 +201,16 @@ def test_buyer_reviews_two_lines_with_a_photo_then_owner_replies_and_visitor_fil
         expect(items.first).to_contain_text("Too tight at the waist")
         expect(items.first.locator(".owner-reply")).to_contain_text(f"Reply from {shop.name}")
         assert visitor.evaluate("window.__marker") == 1, "filtering reloaded the page"
+
+        # A "helpful" vote says it was counted; a second one says it already was.
+        helpful = items.first.locator("form.helpful button")
+        expect(helpful).to_have_text("Helpful (0)")
+        helpful.click()
+        expect(helpful).to_have_text("✓ Thanks, counted (1)")
+        helpful.click()
+        expect(items.first.locator("form.helpful")).to_contain_text(
+            "You already found this helpful."
+        )
+        expect(helpful).to_have_text("✓ Helpful (1)")
     finally:
         visitor_context.close()

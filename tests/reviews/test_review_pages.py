@@ -196,7 +196,7 @@ def test_product_page_figures_fit_summary_and_hidden_count(client):
     services.hide_review(reviews_[0], reason="personal_data", acting_user=None)
     html = client.get(product.get_absolute_url()).content.decode()
     assert "2.8" in html  # (4+4+2+1)/4
-    assert "runs small: 75% of 4 buyers" in html
+    assert "Runs small: 75% (3 answers)" in html and "4 buyers answered" in html
     assert "1 review is hidden for a policy reason" in html
     ld = json.loads(
         re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
@@ -313,7 +313,8 @@ def test_helpful_votes_once_per_person_and_rate_limited(client, settings):
     url = reverse("reviews:helpful", args=[r.pk])
     assert client.post(url, HTTP_HX_REQUEST="true").status_code == 200
     again = client.post(url, HTTP_HX_REQUEST="true")
-    assert again.status_code == 409 and "already" in again.content.decode()
+    # 200, not 409: htmx swaps no 4xx answer, and the repeat must be seen.
+    assert again.status_code == 200 and "You already found this helpful" in again.content.decode()
     r.refresh_from_db()
     assert r.helpful_count == 1
     settings.HELPFUL_VOTES_PER_MINUTE = 3
@@ -321,7 +322,7 @@ def test_helpful_votes_once_per_person_and_rate_limited(client, settings):
 
     for _ in range(5):
         response = Client().post(url, HTTP_HX_REQUEST="true")  # new person each time, same address
-    assert response.status_code == 429 and "Too many votes" in response.content.decode()
+    assert response.status_code == 200 and "Too many votes" in response.content.decode()
     r.refresh_from_db()
     assert r.helpful_count == 2  # limit 3 per minute: 2 earlier posts from here + 1 new vote
 
