@@ -57,5 +57,6 @@ def test_a_repeat_in_chinese_keeps_the_button_pressed(client, voted_review):
     with translation.override("zh-hans"):
         html = client.post(url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = html.content.decode()
-    # "有帮助" is the catalogue's "Helpful"; the repeat's own words are a new msgid.
+    # "有帮助" is the catalogue's "Helpful"; a repeat says so in Chinese.
     assert "✓ 有帮助 (1)" in html and 'aria-pressed="true"' in html
+    assert "您已标记过此评价有帮助。" in html
