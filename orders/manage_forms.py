@@ -17,6 +17,16 @@ class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Order.Status.choices]
     )
+    work = forms.ChoiceField(
+        label=_("Work"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("to_ship", _("To ship")),
+            ("cod", _("To ship, cash on delivery")),
+            ("late", _("Late to ship")),
+        ],
+    )
     placed_from = forms.DateField(
         label=_("Placed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

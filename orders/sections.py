@@ -8,24 +8,17 @@
   the refused-action (409) path; slot "main" above the timeline.
 """
 
-from datetime import timedelta
 
-from django.conf import settings
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count
 
 from shop.sections import Sections, manage_menu, manage_today, product_page
 
 from .models import Order
+from .selectors import CASH_ON_DELIVERY, PAID, TO_SHIP, late_to_ship, ship_within_hours
 
 tracking_page = Sections("orders:tracking")
 my_orders_page = Sections("orders:my_orders")
 manage_order_page = Sections("orders_manage:order_detail")
-
-
-def ship_within_hours() -> int:
-    """How long a paid (or cash-on-delivery) order may wait for its parcel before it is late."""
-    return getattr(settings, "ORDERS_SHIP_WITHIN_HOURS", 48)
 
 
 def today_context(request, obj) -> dict:
@@ -33,20 +26,10 @@ def today_context(request, obj) -> dict:
     (paid, or placed for cash on delivery, longer than ORDERS_SHIP_WITHIN_HOURS ago). One query."""
     if not request.user.is_owner:
         return {}
-    since = timezone.now() - timedelta(hours=ship_within_hours())
-    paid = Q(status=Order.Status.PAID)
-    cod = Q(status=Order.Status.PLACED, payment_method="cod")
-    figures = Order.objects.filter(paid | cod).aggregate(
-        paid=Count("pk", filter=paid),
-        cod=Count("pk", filter=cod),
-        # A paid order waits from its payment (placed_at for old rows without one); cash on
-        # delivery from its placing.
-        late=Count(
-            "pk",
-            filter=(paid & Q(paid_at__lt=since))
-            | (paid & Q(paid_at__isnull=True, placed_at__lt=since))
-            | (cod & Q(placed_at__lt=since)),
-        ),
+    figures = Order.objects.filter(TO_SHIP).aggregate(
+        paid=Count("pk", filter=PAID),
+        cod=Count("pk", filter=CASH_ON_DELIVERY),
+        late=Count("pk", filter=late_to_ship()),
     )
     figures["to_ship"] = figures["paid"] + figures["cod"]
     return {"orders_today": figures, "ship_within_hours": ship_within_hours()}

@@ -69,9 +69,16 @@ def test_the_owner_sees_todays_work_with_links_to_act(owner_client, settings):
 
     assert html.index('id="today-heading"') < html.index("garments on sale")
     assert item(html, "today-to-ship").startswith("5 orders to ship (3 cash on delivery)")
-    assert "?status=paid" in href(html, "today-to-ship")
+    assert "?work=to_ship" in href(html, "today-to-ship")
     assert item(html, "today-late").startswith("3 late: waiting more than 48 hours")
     assert "Late" in item(html, "today-late")
+    # Each link opens the orders list showing exactly what its figure counts.
+    for item_id, count in (("today-to-ship", 5), ("today-late", 3)):
+        listed = owner_client.get(href(html, item_id)).content.decode()
+        assert listed.count("<tr><td><a href") == count, item_id
+    cod_link = re.search(r'href="([^"]*work=cod)"', html).group(1).replace("&amp;", "&")
+    listed = owner_client.get(cod_link).content.decode()
+    assert listed.count("<tr><td><a href") == 3
     assert item(html, "today-open-tickets") == "2 open tickets"
     assert href(html, "today-open-tickets") == reverse("support_manage:ticket_list") + "?view=open"
     assert item(html, "today-overdue-tickets") == "2 overdue tickets Overdue"
