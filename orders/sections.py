@@ -8,7 +8,6 @@
   the refused-action (409) path; slot "main" above the timeline.
 """
 
-
 from django.db.models import Count
 
 from shop.sections import Sections, manage_menu, manage_today, product_page
