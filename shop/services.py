@@ -140,18 +140,24 @@ def add_images(product: Product, images: Iterable[CleanImage]) -> list[ProductIm
     return created
 
 
+def _move_and_renumber(rows: list, moved, direction: str) -> None:
+    """Swap `moved` with its neighbour in `rows` (locked, in their order; "up" or else down),
+    then save positions 1..n where they changed."""
+    index = next(i for i, row in enumerate(rows) if row.pk == moved.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(rows):
+        rows[index], rows[target] = rows[target], rows[index]
+    for position, row in enumerate(rows, start=1):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+
+
 @transaction.atomic
 def move_image(image: ProductImage, direction: str) -> None:
     """Swap `image` with its neighbour ("up" or "down"); positions are renumbered 1..n."""
     images = list(ProductImage.objects.select_for_update().filter(product_id=image.product_id))
-    index = next(i for i, row in enumerate(images) if row.pk == image.pk)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(images):
-        images[index], images[target] = images[target], images[index]
-    for position, row in enumerate(images, start=1):
-        if row.position != position:
-            row.position = position
-            row.save(update_fields=["position"])
+    _move_and_renumber(images, image, direction)
 
 
 @transaction.atomic
@@ -165,14 +171,7 @@ def move_category(category: Category, direction: str) -> None:
     if direction not in ("up", "down"):
         raise ValueError(direction)
     rows = list(Category.objects.select_for_update().order_by("position", "name", "pk"))
-    index = next(i for i, row in enumerate(rows) if row.pk == category.pk)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(rows):
-        rows[index], rows[target] = rows[target], rows[index]
-    for position, row in enumerate(rows, start=1):
-        if row.position != position:
-            row.position = position
-            row.save(update_fields=["position"])
+    _move_and_renumber(rows, category, direction)
 
 
 FILE_FIELDS = ("original", "small", "large")

@@ -20,6 +20,28 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _shop_language():
+    """A request through the test client leaves its language active in the thread (Django's
+    LocaleMiddleware activates it and nothing deactivates it): a test that ordered in Chinese
+    made the next one's form errors Chinese. Each test starts and ends in the shop's language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    """The console SMS provider keeps what it sends in memory: each test starts with none."""
+    from messaging.sms import console
+
+    console.reset_outbox()
+    yield
+    console.reset_outbox()
+
+
 @pytest.fixture
 def owner(db):
     return UserFactory(email="owner@example.com", roles=[OWNER])

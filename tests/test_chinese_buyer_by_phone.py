@@ -21,13 +21,6 @@ from .orders.test_sms_messages import follow_short_link
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def empty_outbox():
-    console.reset_outbox()
-    yield
-    console.reset_outbox()
-
-
 def test_a_phone_only_chinese_buyer_orders_and_hears_everything_by_sms(
     owner_client, shop_profile, django_capture_on_commit_callbacks
 ):

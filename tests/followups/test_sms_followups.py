@@ -25,13 +25,6 @@ SHORT = re.compile(r"https?://[^/\s]+(/s/[0-9A-Za-z]{10}/)")
 
 
 @pytest.fixture(autouse=True)
-def empty_outbox():
-    console.reset_outbox()
-    yield
-    console.reset_outbox()
-
-
-@pytest.fixture(autouse=True)
 def production_delays(settings):
     settings.FOLLOWUP_CARE_CHECK_MINUTES = 2 * 24 * 60
     settings.FOLLOWUP_REVIEW_REQUEST_MINUTES = 7 * 24 * 60

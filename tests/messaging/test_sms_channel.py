@@ -25,13 +25,6 @@ pytestmark = pytest.mark.django_db
 TOKEN = "test-sms-webhook-token-3f9a1c"
 
 
-@pytest.fixture(autouse=True)
-def empty_outbox():
-    console.reset_outbox()
-    yield
-    console.reset_outbox()
-
-
 @pytest.fixture
 def aliyun(settings):
     with AliyunStandIn({ALIYUN_ID: ALIYUN_SECRET}) as standin:

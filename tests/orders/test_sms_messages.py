@@ -26,13 +26,6 @@ PHONE = "+8613800138000"
 SHORT = re.compile(r"https?://[^/\s]+/s/([0-9A-Za-z]{10})/")
 
 
-@pytest.fixture(autouse=True)
-def empty_outbox():
-    console.reset_outbox()
-    yield
-    console.reset_outbox()
-
-
 def sms_order(language: str = "zh-hans", *, email: str = "", phone: str = PHONE) -> Order:
     """A phone-only order, made directly (checkout's phone field is another helper's), with
     its "placed" message queued in its transaction as place_order does."""

@@ -1,19 +1,10 @@
 import pytest
 
-from messaging.sms.console import reset_outbox
-
 from .standins import AliyunStandIn, TencentStandIn
 
 ALIYUN_ID, ALIYUN_SECRET = "LTAI5tStandInKeyId", "StandInAccessKeySecret0123456789"
 TENCENT_ID, TENCENT_KEY = "AKIDStandInSecretId0123456789", "StandInSecretKey0123456789abcd"
 APP_ID = "1400000001"
-
-
-@pytest.fixture(autouse=True)
-def empty_outbox():
-    reset_outbox()
-    yield
-    reset_outbox()
 
 
 @pytest.fixture
