@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
+from wechatpayv3.utils import load_private_key, load_public_key
 
 from .base import (
     CLOSED,
@@ -102,13 +103,15 @@ def _value(name: str) -> str:
 
 
 def _pem(value: str) -> str:
-    """PEM text as given, or the text of the file it names."""
-    if "-----BEGIN" in value:
+    """PEM text as given (or only its base64 body, which the SDK wraps), or the text of the file
+    it names. The error never repeats a value that may be a key."""
+    if "-----BEGIN" in value or (len(value) > 200 and re.fullmatch(r"[A-Za-z0-9+/=\s]+", value)):
         return value
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise ImproperlyConfigured(f"{value!r} is neither PEM text nor a readable file.")
-    return path.read_text(encoding="utf-8")
+    try:
+        return Path(value).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        shown = repr(value) if len(value) < 256 and "\n" not in value else "the value"
+        raise ImproperlyConfigured(f"{shown} is neither PEM text nor a readable file.") from None
 
 
 def wechat_settings_problems() -> list[str]:
@@ -137,12 +140,17 @@ def wechat_settings_problems() -> list[str]:
     apiv3_key = _value("WECHATPAY_APIV3_KEY")
     if apiv3_key and len(apiv3_key.encode()) != 32:
         problems.append("WECHATPAY_APIV3_KEY must be the 32-character APIv3 key.")
-    for name in ("WECHATPAY_PRIVATE_KEY", "WECHATPAY_PUBLIC_KEY"):
+    for name, load, kind in (
+        ("WECHATPAY_PRIVATE_KEY", load_private_key, "an RSA private key"),
+        ("WECHATPAY_PUBLIC_KEY", load_public_key, "an RSA public key"),
+    ):
         if _value(name):
             try:
-                _pem(_value(name))
+                load(_pem(_value(name)))
             except ImproperlyConfigured as error:
                 problems.append(f"{name}: {error}")
+            except Exception:  # noqa: BLE001 - the SDK's loaders raise bare Exception
+                problems.append(f"{name} is not {kind} in PEM form.")
     url = urlsplit(_value("WECHATPAY_API_URL") or "https://api.mch.weixin.qq.com")
     if url.scheme != "https" and url.hostname not in {"127.0.0.1", "localhost", "::1"}:
         problems.append("WECHATPAY_API_URL must be an https address.")

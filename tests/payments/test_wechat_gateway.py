@@ -4,9 +4,11 @@ notification verification run both ways with generated keys; nothing leaves 127.
 import json
 import os
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import pytest
@@ -334,6 +336,46 @@ def test_a_verified_payload_without_the_fields_is_refused(gateway, standin):
         gateway.verify_notification(headers=headers, body=body)
 
 
+def test_a_notification_posted_over_http_verifies_at_the_receiving_end(gateway, standin):
+    """deliver() POSTs to the notify_url the trade was started with; a receiver standing in for
+    the shop's endpoint verifies what arrived (headers and body as they cross HTTP)."""
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            try:
+                received.append(gateway.verify_notification(headers=self.headers, body=body))
+                status, answer = 200, gateway.success_body
+            except BadNotification:
+                status, answer = gateway.failure_status, gateway.failure_body
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
+    try:
+        notify_url = f"http://127.0.0.1:{server.server_address[1]}/payments/notify/wechat/"
+        start(gateway, "WX20261202W1", notify_url=notify_url)
+        standin.pay("WX20261202W1")
+
+        answer = standin.deliver("WX20261202W1")
+        refused = standin.deliver("WX20261202W1", timestamp=int(time.time()) - 600)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert (answer.status_code, answer.json()) == (200, {"code": "SUCCESS", "message": "OK"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "FAIL")
+    assert [(n.out_trade_no, n.state) for n in received] == [("WX20261202W1", PAID)]
+
+
 def test_the_answers_wechat_expects(gateway):
     assert json.loads(gateway.success_body) == {"code": "SUCCESS", "message": "OK"}
     assert gateway.success_content_type == "application/json"
@@ -640,7 +682,7 @@ def test_no_verification_key_at_all_is_named(standin, configure):
         WechatPay()
 
 
-def test_unusable_values_are_named(standin, configure, tmp_path):
+def test_unusable_values_are_named(standin, configure, keys, tmp_path):
     configure(standin.settings() | {"WECHATPAY_APIV3_KEY": "short"})
     with pytest.raises(ImproperlyConfigured, match="WECHATPAY_APIV3_KEY"):
         WechatPay()
@@ -648,6 +690,16 @@ def test_unusable_values_are_named(standin, configure, tmp_path):
     configure(standin.settings() | {"WECHATPAY_PRIVATE_KEY": str(tmp_path / "nowhere.pem")})
     with pytest.raises(ImproperlyConfigured, match="WECHATPAY_PRIVATE_KEY"):
         WechatPay()
+
+    configure(standin.settings() | {"WECHATPAY_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\nxyz"})
+    with pytest.raises(ImproperlyConfigured, match="WECHATPAY_PUBLIC_KEY is not an RSA public"):
+        WechatPay()
+
+    body = "".join(keys.merchant_private_pem.splitlines()[1:-1])  # no BEGIN/END lines
+    configure(standin.settings() | {"WECHATPAY_PRIVATE_KEY": body[:-8]})
+    with pytest.raises(ImproperlyConfigured, match="WECHATPAY_PRIVATE_KEY") as refused:
+        WechatPay()
+    assert body[:40] not in str(refused.value)  # a secret is never repeated in the error
 
     configure(standin.settings() | {"WECHATPAY_API_URL": "http://api.mch.weixin.qq.com"})
     assert wechat_settings_problems() == ["WECHATPAY_API_URL must be an https address."]
@@ -664,3 +716,7 @@ def test_keys_may_be_paths_to_pem_files(standin, configure, keys, tmp_path):
     )
 
     assert start(WechatPay(), "WX20261202K6").qr_text.startswith("weixin://")
+
+    body = "".join(keys.merchant_private_pem.splitlines()[1:-1])  # the base64 body alone
+    configure({"WECHATPAY_PRIVATE_KEY": body})
+    assert start(WechatPay(), "WX20261202K7").qr_text.startswith("weixin://")
