@@ -194,6 +194,13 @@ def test_a_naive_expiry_and_a_bad_trade_number_are_refused(gateway, standin):
     assert standin.requests == []
 
 
+def test_an_expiry_in_the_past_is_refused_by_wechat(gateway, standin):
+    with pytest.raises(GatewayError) as refused:
+        start(gateway, "WX20261202E2", expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    assert (refused.value.status, refused.value.code) == (400, "PARAM_ERROR")
+    assert standin.trades == {}
+
+
 def test_the_same_trade_number_with_another_amount_is_refused_by_wechat(gateway, standin):
     first = start(gateway, "WX20261202R1", Decimal("10.00"))
     assert start(gateway, "WX20261202R1", Decimal("10.00")) == first  # same trade, same code
