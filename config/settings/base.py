@@ -491,3 +491,20 @@ BRANDING_THRESHOLDS = {
     "on_time": 95,
     "repeat_buyers": 20,
 }
+
+# ---- WeChat Pay (issue 16) ----
+# API v3, direct merchant (直连商户). Read by payments.gateways.wechat, which refuses a half-set
+# provider (ImproperlyConfigured naming the missing variable); all empty = WeChat Pay is off.
+# Keys are PEM text or the path of a PEM file. Responses and notifications are verified either
+# with the "WeChat Pay public key" (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, the mode new
+# merchants get) or with platform certificates kept in WECHATPAY_CERT_DIR.
+WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")
+WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", "")
+WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", "")
+WECHATPAY_PRIVATE_KEY = os.environ.get("WECHATPAY_PRIVATE_KEY", "")
+WECHATPAY_CERT_SERIAL_NO = os.environ.get("WECHATPAY_CERT_SERIAL_NO", "")
+WECHATPAY_PUBLIC_KEY = os.environ.get("WECHATPAY_PUBLIC_KEY", "")
+WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")
+WECHATPAY_CERT_DIR = os.environ.get("WECHATPAY_CERT_DIR", "")
+# Tests point this at a local stand-in; the SDK itself hard-codes the production address.
+WECHATPAY_API_URL = os.environ.get("WECHATPAY_API_URL", "https://api.mch.weixin.qq.com")
