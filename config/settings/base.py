@@ -6,6 +6,7 @@ secrets it needs.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -513,3 +514,11 @@ ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
 ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
 # The demo's pretend provider pages (/payments/sandbox/...): only ever on with DEBUG.
 PAYMENT_SANDBOX = False
+PAYMENT_SANDBOX_ALIPAY_PRIVATE_KEY = ""
+# The pay button's POST answers with a redirect to the provider, and Chrome applies form-action
+# to that redirect: the providers' payment hosts must be allowed, or the buyer is stopped there.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+    f"{_url.scheme}://{_url.netloc}"
+    for _url in [urlsplit(ALIPAY_GATEWAY_URL)]
+    if _url.scheme == "https"
+] + ["https://wx.tenpay.com"]  # WeChat Pay's H5 payment page
