@@ -156,3 +156,20 @@ def test_an_answer_signed_by_another_key_is_not_believed(alipay, settings, shop_
     settings.ALIPAY_PUBLIC_KEY = new_key_pair()[1]
     with pytest.raises(GatewayError, match="signature"):
         get_gateway("alipay").query("P1")
+
+
+def test_reconcile_closes_the_trade_of_an_order_cancelled_meanwhile(client, alipay, shop_profile):
+    from orders.services import cancel_order
+
+    order, _variant = online_order()
+    attempt = start_paying(client, order)
+    cancel_order(order, reason="changed my mind")
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(
+        created_at=timezone.now() - timedelta(minutes=6)
+    )
+    assert services.reconcile_attempt(attempt.pk) == PaymentAttempt.State.CLOSED
+    attempt.refresh_from_db()
+    assert attempt.state == PaymentAttempt.State.CLOSED
+    assert alipay.sandbox.trades[attempt.out_trade_no].state == "TRADE_CLOSED"
+    assert services.attempts_to_reconcile() == []
+    assert b"Pay with Alipay" not in client.get(order.get_absolute_url()).content
