@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("", include("shop.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("", include("support.urls")),
     path("", include("reviews.urls")),
     # The follow-up links of sent emails (/reviews/care/..., /reviews/unsubscribe/...) and
@@ -18,6 +19,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("manage/", include("shop.manage_urls")),
     path("manage/orders/", include("orders.manage_urls")),
+    path("manage/orders/", include("payments.manage_urls")),
     path("manage/reputation/", reviews_manage_views.reputation_dashboard, name="reputation"),
     path("manage/reviews/", include("reviews.manage_urls")),
     path("manage/tickets/", include("support.manage_urls")),

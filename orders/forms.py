@@ -11,7 +11,7 @@ from shop.models import Variant
 
 from . import phones, regions
 from .models import COUNTRIES, Order
-from .payments import PROVIDERS
+from .payments import PROVIDERS, available_providers
 
 
 def _max(name: str) -> int:
@@ -132,7 +132,7 @@ class CheckoutForm(forms.Form):
     country = forms.ChoiceField(label=gettext_lazy("Country"), choices=COUNTRIES, initial="CN")
     payment_method = forms.ChoiceField(
         label=gettext_lazy("Payment"),
-        choices=[(code, provider.label) for code, provider in PROVIDERS.items()],
+        choices=[(code, provider.label) for code, provider in PROVIDERS.items()],  # see __init__
         initial="cod",
         widget=forms.RadioSelect,
     )
@@ -146,6 +146,10 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Online methods come and go with the shop's settings: the choices are read now.
+        self.fields["payment_method"].choices = [
+            (code, provider.label) for code, provider in available_providers().items()
+        ]
         country = self._value("country")
         self.destination = country if country in dict(COUNTRIES) else "CN"
         self._swaps("country", "address", "#address-fields")

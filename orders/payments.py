@@ -15,8 +15,20 @@ class PaymentProvider:
     # Whether handing the parcel over is the payment (cash on delivery).
     paid_on_delivery: bool
 
+    # Paid online through a provider (a higher app, payments, registers these): the order waits
+    # for the provider's confirmation and holds its stock meanwhile.
+    online = False
+
     def instructions(self, order, shop) -> str:
         """What the buyer is told to do after placing the order."""
+        return ""
+
+    def available(self) -> bool:
+        """Whether checkout offers it now (an online provider only once the shop set it up)."""
+        return True
+
+    def next_url(self, order) -> str:
+        """Where the buyer goes right after placing the order ("" for the thanks page)."""
         return ""
 
 
@@ -61,3 +73,13 @@ PROVIDERS: dict[str, PaymentProvider] = {
 
 def get_provider(code: str) -> PaymentProvider:
     return PROVIDERS[code]
+
+
+def register_provider(provider: PaymentProvider) -> None:
+    """Add (or replace, same code) a payment method; higher apps call it in their ready()."""
+    PROVIDERS[provider.code] = provider
+
+
+def available_providers() -> dict[str, PaymentProvider]:
+    """The methods checkout offers now, in the order they were registered."""
+    return {code: provider for code, provider in PROVIDERS.items() if provider.available()}

@@ -16,7 +16,7 @@ from shop.i18n import supported_language
 from shop.models import Product, ShopProfile, Variant
 
 from .models import Order, OrderEvent, OrderLine
-from .payments import PROVIDERS
+from .payments import available_providers
 from .pricing import quote
 from .signals import order_delivered
 
@@ -95,7 +95,7 @@ def place_order(
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing
-    if payment_method not in PROVIDERS:
+    if payment_method not in available_providers():
         raise OrderError(_("Choose a payment method."))
     email = buyer.email.strip().lower()
     if buyer.notify_by not in Order.NotifyBy.values or not (

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,7 +16,7 @@ from . import services
 from .cart import Cart, CartError
 from .forms import AddToCartForm, CheckoutForm, QuantityForm
 from .models import Order
-from .payments import PROVIDERS
+from .payments import available_providers
 from .pricing import quote
 from .sections import my_orders_page, tracking_page
 
@@ -153,7 +154,11 @@ def checkout(request):
             else:
                 cart.clear()
                 request.session["last_order"] = order.tracking_token
-                return redirect("orders:thanks", token=order.tracking_token)
+                # An online method sends the buyer on to pay (payments' page), others thank.
+                return redirect(
+                    order.payment_provider.next_url(order)
+                    or reverse("orders:thanks", args=[order.tracking_token])
+                )
         status = 422
     else:
         initial = {
@@ -164,7 +169,7 @@ def checkout(request):
         if request.user.is_authenticated:
             initial.update(email=request.user.email, name=request.user.get_full_name())
         form = CheckoutForm(initial=initial)
-    context.update(form=form, providers=PROVIDERS, shop_profile=ShopProfile.load())
+    context.update(form=form, providers=available_providers(), shop_profile=ShopProfile.load())
     return render(request, "orders/checkout.html", context, status=status)
 
 

@@ -1,5 +1,5 @@
-"""Dependencies point one way (DESIGN, Layout): accounts, messaging <- shop <- orders <- support
-<- reviews <- followups. Each app may use those to its left, never those to its right.
+"""Dependencies point one way (DESIGN, Layout): accounts, messaging <- shop <- orders <- payments
+<- support <- reviews <- followups. Each app may use those to its left, never those to its right.
 
 The edges are read from the code, not declared:
 - Python: imports (also inside functions), "app.Model" strings, template names, URL names;
@@ -32,9 +32,10 @@ RANK = {
     "outbox": 0,  # the demo's outbox page, part of messaging
     "shop": 1,
     "orders": 2,
-    "support": 3,
-    "reviews": 4,
-    "followups": 5,
+    "payments": 3,
+    "support": 4,
+    "reviews": 5,
+    "followups": 6,
 }
 # Template folders of apps whose folder is not their name.
 FOLDERS = {"account": "accounts", "allauth": "accounts", "manage": "shop"}

@@ -6,6 +6,7 @@ secrets it needs.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "messaging",
     "shop",
     "orders",
+    "payments",
     "support",
     "reviews",
     "followups",
@@ -371,6 +373,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "assume-delivered": {"task": "orders.tasks.assume_delivered_orders", "schedule": 3600.0},
     "dispatch-follow-ups": {"task": "followups.tasks.dispatch_follow_ups", "schedule": 60.0},
     "send-queued-messages": {"task": "messaging.tasks.sweep_messages", "schedule": 60.0},
+    "close-expired-payments": {"task": "payments.tasks.close_expired_payments", "schedule": 60.0},
+    "reconcile-payments": {"task": "payments.tasks.reconcile_payments", "schedule": 120.0},
     "start-pending-imports": {"task": "shop.tasks.sweep_imports", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
@@ -435,6 +439,10 @@ PUBLIC_WRITE_LIMITS = {
     "followups:care_check": [("ip", "30/10m")],
     "reviews:helpful": [],  # limited in the view, which answers its own htmx fragment
     "orders:checkout": [("ip", "30/10m"), ("post:email", "10/h")],
+    # Providers post notifications from a few addresses and retry whatever is not answered
+    # "success" for hours: a limit would only delay payments. Each one is verified by signature.
+    "payments:notify": [],
+    "payments:pay": [("ip", "30/10m")],
 }
 
 LOGGING = {
@@ -508,3 +516,26 @@ WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")
 WECHATPAY_CERT_DIR = os.environ.get("WECHATPAY_CERT_DIR", "")
 # Tests point this at a local stand-in; the SDK itself hard-codes the production address.
 WECHATPAY_API_URL = os.environ.get("WECHATPAY_API_URL", "https://api.mch.weixin.qq.com")
+
+# ---------------------------------------------------------------- online payment
+# An unpaid online order holds its stock this long, then a beat job closes it (stock back).
+PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "30"))
+# A pending attempt older than this is asked about (its notification may have been lost).
+PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "5"))
+PAYMENT_GATEWAY_TIMEOUT = int(os.environ.get("PAYMENT_GATEWAY_TIMEOUT", "10"))
+# Alipay (支付宝), RSA2: keys as PEM text or the path of a PEM file. ALIPAY_APP_ID set turns it on.
+ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")
+ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")
+ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
+ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
+# The demo's pretend provider pages (/payments/sandbox/...): only ever on with DEBUG.
+PAYMENT_SANDBOX = False
+PAYMENT_SANDBOX_ALIPAY_PRIVATE_KEY = ""
+# The pay button's POST answers with a redirect to the provider, and Chrome applies form-action
+# to that redirect: the providers' payment hosts must be allowed, or the buyer is stopped there.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+    f"{_url.scheme}://{_url.netloc}"
+    for _url in [urlsplit(ALIPAY_GATEWAY_URL)]
+    if _url.scheme == "https"
+] + ["https://wx.tenpay.com"]  # WeChat Pay's H5 payment page

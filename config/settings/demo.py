@@ -50,3 +50,28 @@ FOLLOWUP_MERGE_MINUTES = int(os.environ.get("FOLLOWUP_MERGE_MINUTES", "2"))
 # ---------------------------------------------------------------- sms
 # The demo's SMS are kept by the console provider (and logged), never sent.
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
+
+# ---------------------------------------------------------------- payment sandbox
+# With the keys scripts/demo generates into VAR_DIR, Alipay is configured against the demo's own
+# pretend gateway (/payments/sandbox/alipay/, payments/sandbox_views.py): a newcomer walks online
+# payment with no account, and the shop's SDK signs and verifies exactly as with Alipay.
+_sandbox_keys = {
+    "app": VAR_DIR / "payment-sandbox" / "alipay_app_private.pem",  # noqa: F405
+    "alipay": VAR_DIR / "payment-sandbox" / "alipay_sandbox_private.pem",  # noqa: F405
+    "alipay_public": VAR_DIR / "payment-sandbox" / "alipay_sandbox_public.pem",  # noqa: F405
+}
+if (
+    DEBUG
+    and not os.environ.get("ALIPAY_APP_ID")
+    and all(p.exists() for p in _sandbox_keys.values())
+):
+    PAYMENT_SANDBOX = True
+    ALIPAY_APP_ID = "2021000000000000"
+    ALIPAY_APP_PRIVATE_KEY = str(_sandbox_keys["app"])
+    ALIPAY_PUBLIC_KEY = str(_sandbox_keys["alipay_public"])
+    ALIPAY_SELLER_ID = "2088000000000001"
+    ALIPAY_GATEWAY_URL = SITE_URL + "/payments/sandbox/alipay/gateway.do"
+    PAYMENT_SANDBOX_ALIPAY_PRIVATE_KEY = str(_sandbox_keys["alipay"])
+    # Short enough to watch an unpaid order close, long enough to pay.
+    PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "15"))
+    PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))

@@ -12,6 +12,14 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set (50+ random characters) in production.")
 DEBUG = False
 
+from payments.settings_check import half_configured  # noqa: E402
+
+_payment_problems = half_configured(globals())
+if _payment_problems:
+    raise ImproperlyConfigured("Online payment: " + "; ".join(_payment_problems) + ".")
+# The demo's pretend provider never runs here, whatever the environment says.
+PAYMENT_SANDBOX = False
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import sandbox_views, views
+
+app_name = "payments"
+urlpatterns = [
+    path("orders/<str:token>/pay/", views.pay, name="pay"),
+    path("orders/<str:token>/payment/", views.status, name="status"),
+    path("payments/notify/<slug:gateway>/", views.notify, name="notify"),
+    # The demo's pretend providers (404 unless DEBUG and PAYMENT_SANDBOX).
+    path("payments/sandbox/alipay/gateway.do", sandbox_views.alipay_gateway, name="sandbox_alipay"),
+    path("payments/sandbox/alipay/pay/", sandbox_views.alipay_pay, name="sandbox_alipay_pay"),
+]
