@@ -72,12 +72,36 @@ def _check(page, path_or_url, language, live_server, tmp_path, name, problems):
         assert HAN.search(chrome), (name, chrome)
     else:
         assert not HAN.search(chrome), (name, chrome)
-    assert page.locator("main h1").count() == 1, f"{name}: one h1 per page"
+    assert page.locator("h1").count() == 1, f"{name}: one h1 per page"
+    assert page.locator("main h1").count() == 1, f"{name}: the h1 is the main content's"
+    expect(page.locator("a.skip[href='#main']")).to_have_count(1)
+    expect(page.locator("main#main")).to_have_count(1)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         for line in serious_violations(page):
             problems.append(f"{name} [{language}, {width}px] {line}")
         page.screenshot(path=str(tmp_path / f"{name}-{language}-{width}.png"), full_page=True)
+
+
+def _errors_are_linked(page, name):
+    """A form sent back with errors: every invalid field says so (aria-invalid) and points at
+    its error (aria-describedby names elements that exist), and the first one has the focus."""
+    invalid = page.locator("main [aria-invalid=true]")
+    assert invalid.count() >= 1, f"{name}: no field marked invalid"
+    for i in range(invalid.count()):
+        field = invalid.nth(i)
+        # A radio's error belongs to its group: the fieldset names it.
+        described = field.evaluate(
+            "el => el.getAttribute('aria-describedby') || (el.type === 'radio'"
+            " && el.closest('fieldset')?.getAttribute('aria-describedby')) || ''"
+        )
+        assert described, f"{name}: {field.get_attribute('name')} names no error"
+        for ref in described.split():
+            expect(page.locator(f"[id='{ref}']")).to_have_count(1)
+        assert page.locator(f"[id='{described.split()[-1]}']").inner_text().strip()
+    assert page.evaluate(
+        "document.activeElement === document.querySelector('main [aria-invalid=true]')"
+    ), f"{name}: the first invalid field has the focus"
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -111,22 +135,25 @@ def test_axe_finds_nothing_serious_on_any_main_page(
         # The checkout's errors, shown by the server: each field names its error.
         page.locator("#checkout-form button[type=submit]").last.click()
         page.wait_for_load_state()
-        invalid = page.locator("main [aria-invalid=true]")
-        assert invalid.count() >= 1
-        for i in range(invalid.count()):
-            described = invalid.nth(i).get_attribute("aria-describedby") or ""
-            assert described, invalid.nth(i).get_attribute("name")
-            for ref in described.split():
-                expect(page.locator(f"#{ref}")).to_have_count(1)
+        _errors_are_linked(page, "checkout")
         for line in serious_violations(page):
             problems.append(f"checkout-errors [{language}] {line}")
         placed = data["placed"]
         check("confirmation", f"/checkout/thanks/{placed.tracking_token}/")
         check("tracking", placed.get_absolute_url())
         check("contact", f"/support/new/?order={placed.tracking_token}")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        _errors_are_linked(page, "contact")
         page.goto(live_server.url + data["delivered"].get_absolute_url())
         check("review-form", page.locator("#review-link").get_attribute("href"))
+        page.locator("main form button[type=submit]").last.click()
+        page.wait_for_load_state()
+        _errors_are_linked(page, "review-form")
+        for line in serious_violations(page):
+            problems.append(f"review-form-errors [{language}] {line}")
         check("ticket-thread", data["ticket"].get_absolute_url())
+        check("sign-in", "/account/sign-in/")
     finally:
         buyer.close()
 
@@ -164,6 +191,12 @@ def test_axe_finds_nothing_serious_on_any_main_page(
             ("reputation", "/manage/reputation/"),
             ("follow-ups", "/manage/follow-ups/"),
             ("reviews", "/manage/reviews/"),
+            ("moderation-log", "/manage/reviews/moderation/"),
+            ("stock", "/manage/stock/"),
+            ("categories", "/manage/categories/"),
+            ("shop-profile", "/manage/shop/"),
+            ("canned-replies", "/manage/tickets/canned/"),
+            ("my-orders", "/account/orders/"),
         ):
             _check(page, path, language, live_server, tmp_path, name, problems)
     finally:
@@ -213,5 +246,16 @@ def test_every_focusable_element_shows_a_ring_of_enough_contrast(
         sign_in_context(context, live_server, support_user)
         page.goto(live_server.url + data["ticket"].get_manage_url())
         assert len(_tab_through(page, "ticket")) > 10
+        page.goto(live_server.url + "/manage/tickets/")
+        assert len(_tab_through(page, "inbox")) > 5
+    finally:
+        context.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in_context(context, live_server, owner)
+        for path in ("/manage/", f"/manage/products/{data['shirt'].pk}/", "/manage/orders/"):
+            page.goto(live_server.url + path)
+            assert len(_tab_through(page, path, limit=200)) > 10, path
     finally:
         context.close()

@@ -43,7 +43,7 @@ def type_into(page, selector, text):
     page.keyboard.type(text)
 
 
-def test_order_with_the_keyboard_alone(live_server, page):
+def test_order_with_the_keyboard_alone(live_server, page, tmp_path):
     product = ProductFactory(name="Linen shirt", slug="linen-shirt")
     VariantFactory(product=product, size="S", colour="Navy", stock=0)
     medium = VariantFactory(product=product, size="M", colour="Navy", stock=3)
@@ -61,6 +61,7 @@ def test_order_with_the_keyboard_alone(live_server, page):
     assert page.evaluate("document.activeElement.value") == str(medium.pk)
     ring = assert_focus_visible(page)
     assert ring["contrast"] >= 3
+    page.locator(".picker").screenshot(path=str(tmp_path / "size-focused.png"))
     page.keyboard.press("Space")
     expect(page.locator(f"input[name=variant][value='{medium.pk}']")).to_be_checked()
     tab_to(page, "#picker button[type=submit]")
