@@ -258,3 +258,16 @@ def test_inbox_filter_keeps_the_focus_and_says_how_many(live_server, page, suppo
     expect(page.locator(STATUS)).to_have_text("3 tickets")
     assert focused(page, "#view")
     expect(page.locator("#inbox tr.ticket-row")).to_have_count(3)
+
+    # The inbox refreshes itself every 15 s: a poll keeps the focus on the same ticket and says
+    # nothing (the poll is started here as htmx starts it, from the inbox itself).
+    link = tab_to(page, "#inbox tr.ticket-row a")
+    href = link.get_attribute("href")
+    page.evaluate("document.getElementById('a11y-status').textContent = '-'")
+    page.evaluate(
+        "() => new Promise(done => { document.addEventListener('htmx:afterSettle', () =>"
+        " setTimeout(done, 200), {once: true}); htmx.ajax('GET', location.href,"
+        " {source: '#inbox', target: '#inbox', swap: 'outerHTML'}); })"
+    )
+    assert focused(page, f"#inbox a[href='{href}']"), "the poll kept the focus on the ticket"
+    expect(page.locator(STATUS)).to_have_text("-")
