@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.inputs import is_one_line, safe_next
-from shop.models import ShopProfile
+from shop.context_processors import shop_profile
 
 from . import services
 from .cart import Cart, CartError
@@ -22,7 +22,7 @@ from .sections import my_orders_page, tracking_page
 
 def _cart_context(cart: Cart) -> dict:
     lines = cart.lines()
-    prices = quote([(line.unit_price, line.quantity) for line in lines], ShopProfile.load())
+    prices = quote([(line.unit_price, line.quantity) for line in lines], shop_profile())
     return {
         "lines": lines,
         "quote": prices,
@@ -164,7 +164,7 @@ def checkout(request):
         if request.user.is_authenticated:
             initial.update(email=request.user.email, name=request.user.get_full_name())
         form = CheckoutForm(initial=initial)
-    context.update(form=form, providers=PROVIDERS, shop_profile=ShopProfile.load())
+    context.update(form=form, providers=PROVIDERS)
     return render(request, "orders/checkout.html", context, status=status)
 
 
@@ -209,7 +209,7 @@ def order_thanks(request, token: str):
         {
             "order": order,
             "lines": list(order.lines.all()),
-            "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+            "instructions": order.payment_provider.instructions(order, shop_profile()),
             "tracking_url": request.build_absolute_uri(order.get_absolute_url()),
             "phone_shown": _phone_shown(request, order),
         },
@@ -229,7 +229,7 @@ def order_tracking(request, token: str):
         "events": list(order.events.filter(public=True)),
         "lines": list(order.lines.all()),
         "steps": _steps(order),
-        "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+        "instructions": order.payment_provider.instructions(order, shop_profile()),
         "phone_shown": _phone_shown(request, order),
         **tracking_page.render_context(request, order),
     }
