@@ -18,11 +18,13 @@ from accounts.permissions import role_required
 from config.inputs import parse_id
 from orders import services as order_services
 from orders.manage_forms import CancelForm
+from shop.cache import cached_figures
 from shop.storage import private_file_response
 
 from . import services
 from .forms import CannedReplyForm, InboxFilterForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket, TicketAttachment
+from .receivers import CANNED_VERSION
 from .sections import ticket_page
 from .selectors import (
     VIEWS,
@@ -93,7 +95,11 @@ TICKET_PAGE = Ticket.objects.select_related("order", "assignee", "satisfaction")
 def _detail(request, ticket, form=None, status=200, *, loaded=False):
     if not loaded:  # after a change: read it again, as the page shows it
         ticket = TICKET_PAGE.get(pk=ticket.pk)
-    canned = list(CannedReply.objects.all())
+    # Both change seldom and are the same on every ticket page: canned replies cached until
+    # one is saved or deleted (support.receivers), the staff list for at most a minute.
+    canned = cached_figures(
+        "canned-replies", lambda: list(CannedReply.objects.all()), depends=(CANNED_VERSION,)
+    )
     chosen = request.GET.get("canned")
     initial_body = ""
     # The reply goes out in the ticket's language (Ticket.language, once tickets have one).
@@ -108,7 +114,7 @@ def _detail(request, ticket, form=None, status=200, *, loaded=False):
         "thread": list(ticket.messages.select_related("author").prefetch_related("attachments")),
         "form": form,
         "canned": [(c, services.render_canned(canned_body(c, language), ticket)) for c in canned],
-        "staff": list(_staff_users()),
+        "staff": cached_figures("staff-users", lambda: list(_staff_users())),
         "priorities": Ticket.Priority.choices,
         "order": order,
         "order_lines": list(order.lines.all()) if order else [],

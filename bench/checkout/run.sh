@@ -31,6 +31,9 @@ SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export SECURE_SSL_REDIRECT=0
+# Each buyer sends its own X-Forwarded-For, as behind a proxy: the public write limits
+# (issue 17) count buyers apart instead of refusing the load generator's one address.
+export TRUSTED_PROXY_COUNT=1
 export SERVE_MEDIA=1
 DB=${BENCH_DATABASE:-shop_bench}
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB

@@ -1,5 +1,6 @@
 """The inbox's keyset pages (issue 18): every ticket once, in order, however deep; the same
-queries on a deep page as on the first, never OFFSET; a jump by date; search by a whole email."""
+queries on a deep page as on the first, never OFFSET; a jump by date; search by a whole email.
+And the ticket page's cached parts."""
 
 import re
 from datetime import datetime, timedelta
@@ -157,3 +158,26 @@ def test_inbox_search_by_email_reads_the_email_index(client, support_user):
     assert "lin@example.com" in response.content.decode()
     search = next(s for s in sqls if "support_ticket" in s and "message_count" in s.lower())
     assert "LIKE" not in search.upper()  # an equality the btree index serves, not a scan
+
+
+def test_the_ticket_page_caches_canned_replies_until_one_changes(
+    client, support_user, django_capture_on_commit_callbacks
+):
+    from support.models import CannedReply
+
+    CannedReply.objects.create(title="Size", body="Hello {customer_name}")
+    ticket = services.open_ticket(email="lin@example.com", name="Lin", topic="size", body="Hi")
+    client.force_login(support_user)
+    url = ticket.get_manage_url()
+    cache.clear()
+    cold = capture(client, url)[1]
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    # The ticket with its order, assignee and answer in one query; canned replies and staff
+    # list from the cache on a warm page.
+    assert len(warm) <= len(cold) - 2
+    warm_sql = " ".join(q["sql"] for q in warm.captured_queries)
+    assert "support_cannedreply" not in warm_sql and "SELECT DISTINCT" not in warm_sql
+    with django_capture_on_commit_callbacks(execute=True):
+        CannedReply.objects.create(title="Returns", body="Send it back, {customer_name}")
+    assert "Send it back, Lin" in client.get(url).content.decode()
