@@ -1,7 +1,7 @@
 """Seed the support inbox at benchmark scale: 50,000 tickets and 300,000 ticket messages.
 
 Usage (from the project root, settings and DATABASE_URL from the environment; PostgreSQL only,
-and the database name must start with "shop_bench"):
+and the database name must contain "bench"):
 
     .venv/bin/python bench/seed_tickets.py [--tickets 50000] [--messages 300000]
         [--customers 15000] [--password bench-password-123] [--print-sample] [--sample-only]
@@ -252,10 +252,10 @@ def check_database() -> None:
     name = str(connection.settings_dict["NAME"])
     if connection.vendor != "postgresql":
         sys.exit(f"PostgreSQL only (COPY); this database is {connection.vendor}.")
-    if not name.startswith("shop_bench"):
+    if "bench" not in name:
         sys.exit(
             f"Refusing to seed (and empty the support tables of) database {name!r}: "
-            "its name does not start with 'shop_bench'."
+            "its name lacks 'bench'."
         )
 
 
@@ -779,6 +779,9 @@ def write(cursor, rng, tickets, orders, now) -> dict:
                 o["paid_at"],
                 o["shipped_at"],
                 o["delivered_at"],
+                "email",
+                "",
+                "zh-hans",
             )
 
     counts["orders"] = copy_rows(
@@ -787,7 +790,7 @@ def write(cursor, rng, tickets, orders, now) -> dict:
         "id number tracking_token checkout_key email name phone address_line1 address_line2 "
         "city region postcode country note status payment_method payment_state currency "
         "subtotal shipping_cost total carrier tracking_number tracking_url delivery_assumed "
-        "cancel_reason placed_at paid_at shipped_at delivered_at".split(),
+        "cancel_reason placed_at paid_at shipped_at delivered_at notify_by district language".split(),
         order_rows(),
     )
 
@@ -829,6 +832,9 @@ def write(cursor, rng, tickets, orders, now) -> dict:
                 t["resolved_at"],
                 t["first_response_due"],
                 t["resolution_due"],
+                "zh-hans",
+                t["order"] is not None,
+                "",
             )
 
     counts["tickets"] = copy_rows(
@@ -836,7 +842,7 @@ def write(cursor, rng, tickets, orders, now) -> dict:
         Ticket,
         "id number token email name order topic subject status priority source assignee "
         "created_at updated_at first_response_at resolved_at first_response_due "
-        "resolution_due".split(),
+        "resolution_due language order_proven order_number_given".split(),
         ticket_rows(),
     )
 

@@ -8,6 +8,7 @@
 
 from orders.sections import manage_order_page
 from reviews.reputation import review_requests
+from shop.cache import cached_figures
 from shop.sections import manage_menu, manage_today
 
 from .figures import requested_orders
@@ -21,10 +22,15 @@ def order_follow_ups_context(request, order) -> dict:
 
 
 def today_context(request, obj) -> dict:
-    """Follow-ups that failed and wait for a retry. One query."""
+    """Follow-ups that failed and wait for a retry. One query, cached for at most
+    shop.cache.FIGURES_SECONDS (the dispatcher records outcomes in plain SQL, which sends no
+    signal to drop it sooner)."""
     if not request.user.is_owner:
         return {}
-    return {"follow_ups_failed": FollowUp.objects.filter(state=FollowUp.State.FAILED).count()}
+    failed = cached_figures(
+        "follow-ups-failed", FollowUp.objects.filter(state=FollowUp.State.FAILED).count
+    )
+    return {"follow_ups_failed": failed}
 
 
 def register() -> None:

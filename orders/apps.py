@@ -5,7 +5,8 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
-        from . import emails  # noqa: F401  (sent emails go on the order's timeline)
+        from . import emails, receivers  # noqa: F401  (emails: sent ones go on the timeline)
         from .sections import register
 
         register()  # its parts of the shop's pages
+        receivers.connect()

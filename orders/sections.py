@@ -10,9 +10,11 @@
 
 from django.db.models import Count
 
+from shop.cache import cached_figures
 from shop.sections import Sections, manage_menu, manage_today, product_page
 
 from .models import Order
+from .receivers import ORDERS_VERSION
 from .selectors import CASH_ON_DELIVERY, PAID, TO_SHIP, late_to_ship, ship_within_hours
 
 tracking_page = Sections("orders:tracking")
@@ -22,16 +24,23 @@ manage_order_page = Sections("orders_manage:order_detail")
 
 def today_context(request, obj) -> dict:
     """The owner's orders to ship, paid and cash on delivery, and how many of them are late
-    (paid, or placed for cash on delivery, longer than ORDERS_SHIP_WITHIN_HOURS ago). One query."""
+    (paid, or placed for cash on delivery, longer than ORDERS_SHIP_WITHIN_HOURS ago). One query,
+    cached until an order changes (at most shop.cache.FIGURES_SECONDS: "late" moves with the
+    clock)."""
     if not request.user.is_owner:
         return {}
-    figures = Order.objects.filter(TO_SHIP).aggregate(
-        paid=Count("pk", filter=PAID),
-        cod=Count("pk", filter=CASH_ON_DELIVERY),
-        late=Count("pk", filter=late_to_ship()),
+    hours = ship_within_hours()
+    figures = cached_figures(
+        f"orders-today:{hours}",
+        lambda: Order.objects.filter(TO_SHIP).aggregate(
+            paid=Count("pk", filter=PAID),
+            cod=Count("pk", filter=CASH_ON_DELIVERY),
+            late=Count("pk", filter=late_to_ship()),
+        ),
+        depends=(ORDERS_VERSION,),
     )
     figures["to_ship"] = figures["paid"] + figures["cod"]
-    return {"orders_today": figures, "ship_within_hours": ship_within_hours()}
+    return {"orders_today": figures, "ship_within_hours": hours}
 
 
 def register() -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.inputs import is_one_line, safe_next
-from shop.models import ShopProfile
+from shop.context_processors import shop_profile
 
 from . import services
 from .cart import Cart, CartError
@@ -23,7 +23,7 @@ from .sections import my_orders_page, tracking_page
 
 def _cart_context(cart: Cart) -> dict:
     lines = cart.lines()
-    prices = quote([(line.unit_price, line.quantity) for line in lines], ShopProfile.load())
+    prices = quote([(line.unit_price, line.quantity) for line in lines], shop_profile())
     return {
         "lines": lines,
         "quote": prices,
@@ -169,7 +169,7 @@ def checkout(request):
         if request.user.is_authenticated:
             initial.update(email=request.user.email, name=request.user.get_full_name())
         form = CheckoutForm(initial=initial)
-    context.update(form=form, providers=available_providers(), shop_profile=ShopProfile.load())
+    context.update(form=form, providers=available_providers(), shop_profile=shop_profile())
     return render(request, "orders/checkout.html", context, status=status)
 
 
@@ -214,7 +214,7 @@ def order_thanks(request, token: str):
         {
             "order": order,
             "lines": list(order.lines.all()),
-            "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+            "instructions": order.payment_provider.instructions(order, shop_profile()),
             "tracking_url": request.build_absolute_uri(order.get_absolute_url()),
             "phone_shown": _phone_shown(request, order),
         },
@@ -234,7 +234,7 @@ def order_tracking(request, token: str):
         "events": list(order.events.filter(public=True)),
         "lines": list(order.lines.all()),
         "steps": _steps(order),
-        "instructions": order.payment_provider.instructions(order, ShopProfile.load()),
+        "instructions": order.payment_provider.instructions(order, shop_profile()),
         "phone_shown": _phone_shown(request, order),
         **tracking_page.render_context(request, order),
     }

@@ -14,11 +14,13 @@ from django.core.paginator import Paginator
 from django.utils.safestring import mark_safe
 
 from orders.sections import my_orders_page, tracking_page
+from shop.cache import cached_figures
 from shop.sections import manage_menu, manage_today, product_page
 from support.sections import ticket_page
 
 from .forms import ReviewListFilter
 from .models import Review
+from .receivers import REVIEWS_VERSION
 from .selectors import product_reviews, reviews_by_email, size_figures, summary_for
 
 
@@ -121,10 +123,15 @@ def customer_reviews_context(request, ticket) -> dict:
 
 # ----------------------------------------------------------------- the owner's home
 def today_context(request, obj) -> dict:
-    """Published reviews still without the owner's reply. One query."""
+    """Published reviews still without the owner's reply. One query, cached until a review or
+    a reply changes."""
     if not request.user.is_owner:
         return {}
-    unreplied = Review.objects.filter(status=Review.Status.PUBLISHED, reply__isnull=True).count()
+    unreplied = cached_figures(
+        "reviews-unreplied",
+        Review.objects.filter(status=Review.Status.PUBLISHED, reply__isnull=True).count,
+        depends=(REVIEWS_VERSION,),
+    )
     return {"reviews_unreplied": unreplied}
 
 

@@ -72,3 +72,47 @@ def stock_change_is_visible(changes: dict[int, int]) -> bool:
     for variant_id, added in changes.items():
         low |= Q(pk=variant_id, stock__lte=FEW_LEFT + max(0, added))
     return Variant.objects.filter(low).exists()
+
+
+# ----------------------------------------------------------------------- staff figures
+# The staff pages' counts (the dashboard's "today" figures, the reputation page) are
+# aggregates over whole tables: cached for at most FIGURES_SECONDS, and dropped at once when
+# a table they read changes, through a version key per source that its app bumps after commit
+# (post_save receivers; the catalogue and the inbox have theirs already). So a figure is at
+# most a minute old only for changes made without a save (the follow-up dispatcher's SQL) or
+# for those that depend on the clock alone (an order turning late, a ticket turning overdue).
+FIGURES_SECONDS = 60
+
+
+def bump_version(key: str) -> None:
+    """Make every figure cached under this version key stale. Never raises (after commit)."""
+    try:
+        with raise_cache_errors():
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 2, timeout=None)
+    except CacheUnavailable as error:  # the figures expire within FIGURES_SECONDS anyway
+        log.warning("figures version %s not bumped (%s)", key, error)
+
+
+def bump_on_commit(key: str):
+    """A signal receiver bumping `key` after the transaction that sent the signal commits."""
+    from django.db import transaction
+
+    def receiver(sender, **kwargs) -> None:
+        transaction.on_commit(lambda: bump_version(key), robust=True)
+
+    return receiver
+
+
+def cached_figures(name: str, compute, *, depends: tuple[str, ...] = (), seconds=None):
+    """compute()'s value, cached under `name` and the current values of the version keys in
+    `depends`, for at most `seconds` (FIGURES_SECONDS). The value must be picklable."""
+    versions = cache.get_many(depends) if depends else {}
+    key = "figures:" + ":".join([name, *(str(versions.get(k, 1)) for k in depends)])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FIGURES_SECONDS if seconds is None else seconds)
+    return value

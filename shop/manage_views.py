@@ -18,6 +18,7 @@ from config.celery import publish_on_commit
 from config.inputs import safe_next
 
 from . import services
+from .cache import VERSION_KEY, cached_figures
 from .csv_io import COLUMNS, export_rows, write_csv
 from .forms import (
     CategoryForm,
@@ -38,10 +39,9 @@ from .tasks import import_products
 LOW_STOCK = 3
 
 
-@role_required(OWNER, SUPPORT)
-def dashboard(request):
-    """Today's work first (each app's items through shop.sections.manage_today, one query
-    each), then the catalogue's figures: a fixed number of queries whatever the shop holds."""
+def _catalogue_figures() -> dict:
+    # Orders bump the catalogue version whenever a variant they touch holds FEW_LEFT units or
+    # fewer, so "sold out" and "low" (LOW_STOCK <= FEW_LEFT) are never stale.
     in_stock = Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0)
     active = Q(status=Product.Status.ACTIVE)
     figures = Product.objects.annotate(in_stock=Exists(in_stock)).aggregate(
@@ -56,6 +56,15 @@ def dashboard(request):
             low=Count("id", filter=Q(stock__gt=0, stock__lte=LOW_STOCK)),
         )
     )
+    return figures
+
+
+@role_required(OWNER, SUPPORT)
+def dashboard(request):
+    """Today's work first (each app's items through shop.sections.manage_today, one query
+    each), then the catalogue's figures: a fixed number of queries whatever the shop holds.
+    Every part's figures are cached until what they count changes (shop.cache.cached_figures)."""
+    figures = cached_figures("catalogue", _catalogue_figures, depends=(VERSION_KEY,))
     return render(
         request,
         "manage/dashboard.html",

@@ -136,3 +136,8 @@ class InboxFilterForm(forms.Form):
 
     view = forms.ChoiceField(required=False, choices=[(v, v) for v in VIEWS])
     q = SingleLineCharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    # Keyset pagination (support.selectors.inbox_page): a cursor from the page's own links,
+    # or a date to jump to. A cursor that is not one is ignored: the first page.
+    after = forms.CharField(required=False, max_length=40)
+    before = forms.CharField(required=False, max_length=40)
+    until = forms.DateField(label=gettext_lazy("Updated on or before"), required=False)

@@ -1,9 +1,11 @@
 """The staff inbox under /manage/tickets/ (Support and Owner)."""
 
+from datetime import datetime, time
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,13 +18,23 @@ from accounts.permissions import role_required
 from config.inputs import parse_id
 from orders import services as order_services
 from orders.manage_forms import CancelForm
+from shop.cache import cached_figures
 from shop.storage import private_file_response
 
 from . import services
 from .forms import CannedReplyForm, InboxFilterForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket, TicketAttachment
+from .receivers import CANNED_VERSION
 from .sections import ticket_page
-from .selectors import VIEWS, canned_body, customer_history, inbox, inbox_figures
+from .selectors import (
+    VIEWS,
+    canned_body,
+    customer_history,
+    decode_cursor,
+    inbox,
+    inbox_figures,
+    inbox_page,
+)
 
 staff_required = role_required(OWNER, SUPPORT)
 
@@ -33,17 +45,38 @@ def ticket_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     view, q = filters.get("view") or "unassigned", filters.get("q", "")
     now = timezone.now()
-    page = Paginator(inbox(view, user=request.user, q=q, now=now), 50).get_page(
-        request.GET.get("page")
+    until = filters.get("until")
+    page = inbox_page(
+        inbox(view, user=request.user, q=q, now=now),
+        after=decode_cursor(filters.get("after")),
+        before=decode_cursor(filters.get("before")),
+        # The whole day chosen, in the shop's time zone.
+        until=datetime.combine(until, time.max, tzinfo=timezone.get_current_timezone())
+        if until
+        else None,
     )
+    # The page as it is, for the 15 s poll (which must not take a reader of page 300 back to
+    # the first one).
+    here = {"view": view, "q": q}
+    for key in ("after", "before", "until"):
+        if filters.get(key):
+            here[key] = filters[key]
+    figures = inbox_figures(request.user)
     context = {
         "form": form,
+        "here": urlencode(here),
+        # What a swap announces: the view's whole count when the inbox counts it, else the rows
+        # shown (a search or a resolved list is not counted, to keep the page free of COUNT).
+        "announced_count": figures["counts"].get(view)
+        if not q and view in figures["counts"]
+        else len(page.object_list),
         "page": page,
         "view": view,
         "q": q,
+        "until": until,
         "views": VIEWS,
         "now": now,
-        **inbox_figures(request.user),
+        **figures,
     }
     template = "support/manage/ticket_list.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -61,9 +94,18 @@ def _staff_users():
     )
 
 
-def _detail(request, ticket, form=None, status=200):
-    ticket = Ticket.objects.select_related("order", "assignee").get(pk=ticket.pk)
-    canned = list(CannedReply.objects.all())
+# What the ticket page shows of the ticket itself, read in one query.
+TICKET_PAGE = Ticket.objects.select_related("order", "assignee", "satisfaction")
+
+
+def _detail(request, ticket, form=None, status=200, *, loaded=False):
+    if not loaded:  # after a change: read it again, as the page shows it
+        ticket = TICKET_PAGE.get(pk=ticket.pk)
+    # Both change seldom and are the same on every ticket page: canned replies cached until
+    # one is saved or deleted (support.receivers), the staff list for at most a minute.
+    canned = cached_figures(
+        "canned-replies", lambda: list(CannedReply.objects.all()), depends=(CANNED_VERSION,)
+    )
     chosen = request.GET.get("canned")
     initial_body = ""
     # The reply goes out in the ticket's language (Ticket.language, once tickets have one).
@@ -78,7 +120,7 @@ def _detail(request, ticket, form=None, status=200):
         "thread": list(ticket.messages.select_related("author").prefetch_related("attachments")),
         "form": form,
         "canned": [(c, services.render_canned(canned_body(c, language), ticket)) for c in canned],
-        "staff": list(_staff_users()),
+        "staff": cached_figures("staff-users", lambda: list(_staff_users())),
         "priorities": Ticket.Priority.choices,
         "order": order,
         "order_lines": list(order.lines.all()) if order else [],
@@ -91,7 +133,7 @@ def _detail(request, ticket, form=None, status=200):
 
 @staff_required
 def ticket_detail(request, pk: int):
-    ticket = get_object_or_404(Ticket, pk=pk)
+    ticket = get_object_or_404(TICKET_PAGE, pk=pk)
     if request.method == "POST":
         form = StaffReplyForm(request.POST)
         if not form.is_valid():
@@ -113,7 +155,7 @@ def ticket_detail(request, pk: int):
                 except services.TicketError as error:
                     messages.error(request, str(error))
         return redirect(ticket.get_manage_url())
-    return _detail(request, ticket)
+    return _detail(request, ticket, loaded=True)
 
 
 @staff_required

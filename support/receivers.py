@@ -2,8 +2,16 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import SatisfactionAnswer, Ticket
+from shop.cache import bump_on_commit
+
+from .models import CannedReply, SatisfactionAnswer, Ticket
 from .selectors import bump_inbox_version
+
+# The canned replies on every ticket page are cached until one changes.
+CANNED_VERSION = "support:canned-version"
+canned_changed = receiver([post_save, post_delete], sender=CannedReply)(
+    bump_on_commit(CANNED_VERSION)
+)
 
 
 @receiver([post_save, post_delete], sender=Ticket)

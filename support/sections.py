@@ -8,20 +8,27 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from orders.sections import tracking_page
+from shop.cache import cached_figures
 from shop.sections import Sections, manage_menu, manage_today
 
 from .models import Ticket
-from .selectors import overdue_q
+from .selectors import VERSION_KEY, overdue_q
 
 ticket_page = Sections("support_manage:ticket_detail")
 
 
 def today_context(request, obj) -> dict:
-    """Open and overdue tickets, for every staff member's home. One query (the status index)."""
+    """Open and overdue tickets, for every staff member's home. One query (the status index),
+    cached until a ticket changes (at most shop.cache.FIGURES_SECONDS: "overdue" moves with
+    the clock)."""
     active = Q(status__in=[Ticket.Status.OPEN, Ticket.Status.WAITING])
-    figures = Ticket.objects.filter(active).aggregate(
-        open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
-        overdue=Count("pk", filter=overdue_q(timezone.now())),
+    figures = cached_figures(
+        "tickets-today",
+        lambda: Ticket.objects.filter(active).aggregate(
+            open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
+            overdue=Count("pk", filter=overdue_q(timezone.now())),
+        ),
+        depends=(VERSION_KEY,),
     )
     return {"tickets_today": figures}
 

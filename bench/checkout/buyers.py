@@ -121,6 +121,10 @@ class Browser:
         return self.request("POST", "/checkout/", {**self.checkout_form, "email": email})
 
 
+def client_address(buyer: int, n: int) -> str:
+    return f"10.{buyer % 250}.{(n // 250) % 250}.{n % 250 + 1}"
+
+
 def stocked_variants(limit: int) -> list[tuple[str, int]]:
     import django
 
@@ -157,7 +161,9 @@ def throughput(args) -> dict:
         while time.monotonic() < stop_at:
             n += 1
             slug, variant_id = rng.choice(variants)
-            browser = Browser(args.base)
+            # A client address of its own per checkout (run.sh trusts one proxy), so the
+            # public write limits (config.middleware) see many buyers, as in the shop.
+            browser = Browser(args.base, headers={"X-Forwarded-For": client_address(number, n)})
             began = time.monotonic()
             try:
                 browser.fill_cart(slug, variant_id)
@@ -229,7 +235,10 @@ def contention(args) -> dict:
     lines_before = OrderLine.objects.filter(variant=variant).count()
     units_before = OrderLine.objects.filter(variant=variant).aggregate(n=Sum("quantity"))["n"] or 0
 
-    browsers = [Browser(args.base) for _ in range(args.buyers)]
+    browsers = [
+        Browser(args.base, headers={"X-Forwarded-For": client_address(1000 + i, 0)})
+        for i in range(args.buyers)
+    ]
     for browser in browsers:  # carts filled one by one, while the stock is still there
         browser.fill_cart(variant.product.slug, variant.pk)
     barrier = threading.Barrier(args.buyers)
@@ -248,7 +257,12 @@ def contention(args) -> dict:
     seconds = time.monotonic() - began
 
     placed = sum(1 for status, location, _ in answers if status == 302 and "/thanks/" in location)
-    sold_out = sum(1 for status, _, body in answers if status == 422 and "just sold out" in body)
+    # The shop answers in its language (Chinese by default, English with SHOP_LANGUAGE=en).
+    sold_out = sum(
+        1
+        for status, _, body in answers
+        if status == 422 and ("just sold out" in body or "刚刚售罄" in body)
+    )
     variant.refresh_from_db(fields=["stock"])
     lines = OrderLine.objects.filter(variant=variant)
     units_sold = (lines.aggregate(n=Sum("quantity"))["n"] or 0) - units_before

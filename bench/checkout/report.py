@@ -26,6 +26,20 @@ def bench_json(path: Path) -> dict:
     return json.loads(match.group(1))
 
 
+def other_work(report: dict) -> str:
+    o = report.get("other_work")
+    if not o:
+        return ""
+    return (
+        f"| CPU taken by other work (not gunicorn, the worker, this database's PostgreSQL, "
+        f"Redis or the buyers) | {o['others_percent']}% of the machine "
+        f"(machine busy {o['machine_busy_percent']}%) |\n"
+        f"| load average before -> after | {' '.join(o['load_before'])} -> "
+        f"{' '.join(o['load_after'])} |\n"
+        f"| busiest other processes | {'; '.join(o['top_others']) or 'none'} |\n"
+    )
+
+
 def markdown(report: dict) -> str:
     t, c, m = report["throughput"], report["contention"], report["machine"]
     emails_ok = report["emails_sent"] == report["orders_made"]
@@ -45,7 +59,7 @@ def markdown(report: dict) -> str:
 | the POST that places the order, p50 / **p95** / max | {t["place_order_p50_ms"]} / **{t["place_order_p95_ms"]}** / {t["place_order_max_ms"]} ms |
 | failed checkouts | {t["errors"]} |
 | CPU used by the buyers' process | {t["client_cpu_seconds"]} s of {t["seconds"] + t["warmup_seconds"]:.0f} s |
-
+{other_work(report)}
 | Contention run ({report["contention_workers"]} gunicorn workers) | Figure |
 |---|---:|
 | buyers placing their order at the same moment | {c["buyers"]} |
@@ -86,6 +100,9 @@ def main() -> None:
         "orders_made": args.orders,
         "emails_sent": len(mail_lines),
         "emails_distinct": len(set(mail_lines)),
+        "other_work": json.loads((run_dir / "others.json").read_text())
+        if (run_dir / "others.json").exists()
+        else None,
     }
     reports = ROOT / "bench" / "reports"
     (reports / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -31,9 +31,13 @@ SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export SECURE_SSL_REDIRECT=0
+# Each buyer sends its own X-Forwarded-For, as behind a proxy: the public write limits
+# (issue 17) count buyers apart instead of refusing the load generator's one address.
+export TRUSTED_PROXY_COUNT=1
 export SERVE_MEDIA=1
-export DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench
-export REDIS_URL=redis://127.0.0.1:6379/4
+DB=${BENCH_DATABASE:-shop_bench}
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
+export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/4}
 export VAR_DIR="$ROOT/bench/var"
 export LOG_LEVEL=WARNING
 export EMAIL_BACKEND=bench.followups.count_backend.CountingBackend
@@ -73,19 +77,19 @@ stop_server() {
 }
 
 if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
-    echo "== database shop_bench (recreated), migrate, seed"
+    echo "== database $DB (recreated), migrate, seed"
     psql -q -h 127.0.0.1 -U postgres -d postgres \
-        -c "DROP DATABASE IF EXISTS shop_bench WITH (FORCE)" -c "CREATE DATABASE shop_bench"
+        -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     "$PY" manage.py migrate --verbosity 0
     "$PY" bench/seed_catalogue.py
 fi
 "$PY" manage.py migrate --verbosity 0
 "$PY" manage.py collectstatic --noinput --verbosity 0
-psql -q -h 127.0.0.1 -U postgres -d shop_bench -c "
+psql -q -h 127.0.0.1 -U postgres -d "$DB" -c "
     UPDATE shop_variant SET stock = 1000000, is_active = true WHERE id IN (
         SELECT v.id FROM shop_variant v JOIN shop_product p ON p.id = v.product_id
         WHERE p.status = 'active' ORDER BY v.id LIMIT 2000)"
-orders_before=$(psql -tA -h 127.0.0.1 -U postgres -d shop_bench -c "SELECT count(*) FROM orders_order")
+orders_before=$(psql -tA -h 127.0.0.1 -U postgres -d "$DB" -c "SELECT count(*) FROM orders_order")
 "$PY" -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()'
 
 "$ROOT/.venv/bin/celery" -A config worker --pool=solo --concurrency=1 --loglevel=WARNING \
@@ -94,8 +98,11 @@ WORKER_PID=$!
 
 echo "== throughput: $BUYERS buyers, ${SECONDS_RUN}s, gunicorn $WORKERS sync workers"
 start_server "$WORKERS"
+"$PY" bench/checkout/others.py start "$RUN_DIR/cpu.state" "$SERVER_PID" "$WORKER_PID"
 "$PY" bench/checkout/buyers.py throughput --base "$BASE" --buyers "$BUYERS" \
     --seconds "$SECONDS_RUN" | tee "$RUN_DIR/throughput.txt"
+"$PY" bench/checkout/others.py stop "$RUN_DIR/cpu.state" "$RUN_DIR/others.json" \
+    "$SERVER_PID" "$WORKER_PID"
 stop_server
 
 echo "== contention: 50 buyers, 10 units, gunicorn $CONTENTION_WORKERS sync workers"
@@ -105,7 +112,7 @@ start_server "$CONTENTION_WORKERS"
 stop_server
 
 echo "== waiting for the worker to send every confirmation"
-orders_after=$(psql -tA -h 127.0.0.1 -U postgres -d shop_bench -c "SELECT count(*) FROM orders_order")
+orders_after=$(psql -tA -h 127.0.0.1 -U postgres -d "$DB" -c "SELECT count(*) FROM orders_order")
 for _ in $(seq 1 120); do
     (($(wc -l <"$BENCH_MAIL_LOG") >= orders_after - orders_before)) && break
     sleep 1
