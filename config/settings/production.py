@@ -1,16 +1,46 @@
-"""Production: refuses to start without SECRET_KEY; HTTPS, secure cookies, HSTS."""
+"""Production: HTTPS, secure cookies, HSTS; error reports to Sentry when SENTRY_DSN is set and one
+JSON log line per request and per task on stdout.
+
+It refuses to start, with a message naming the setting, without SECRET_KEY and with anything
+that would keep the shop's messages instead of sending them (the demo's and Django's
+in-memory, console, file and dummy email backends, the console SMS provider): a process that
+runs these settings by default (wsgi, asgi, the Celery worker and beat, manage.py) must never
+swallow buyers' mail.
+"""
 
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import EMAIL_BACKEND, SMS_PROVIDER, env_bool
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be set (50+ random characters) in production.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set (50+ random characters) in production. For the demo or "
+        "development, set DJANGO_SETTINGS_MODULE=config.settings.demo (make demo does)."
+    )
 DEBUG = False
+
+# Backends that keep or drop mail instead of sending it.
+KEEPING_EMAIL_BACKENDS = {
+    "messaging.backends.DemoBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+if EMAIL_BACKEND.strip() in KEEPING_EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND is {EMAIL_BACKEND}, which keeps mail instead of sending it: in "
+        "production use SMTP (the default, with EMAIL_HOST ...) or an anymail backend."
+    )
+if (SMS_PROVIDER or "console").strip().lower() == "console":
+    raise ImproperlyConfigured(
+        "SMS_PROVIDER is 'console' (the default), which keeps SMS instead of sending them: in "
+        "production set SMS_PROVIDER=aliyun or tencent with its keys (README, Configuration)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
