@@ -481,6 +481,8 @@ FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))
 # Procfile's worker runs 2), so a backlog after an outage is sent by every core.
 FOLLOWUP_DISPATCHERS = int(os.environ.get("FOLLOWUP_DISPATCHERS", "2"))
 FOLLOWUP_LINK_DAYS = 180
+# /healthz answers 503 when no dispatcher ran for this long (beat starts one a minute).
+HEALTHZ_DISPATCHER_MINUTES = int(os.environ.get("HEALTHZ_DISPATCHER_MINUTES", "30"))
 SHIP_ON_TIME_DAYS = int(os.environ.get("SHIP_ON_TIME_DAYS", "2"))
 BRANDING_THRESHOLDS = {
     "reviews": 50,
