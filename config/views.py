@@ -70,7 +70,7 @@ def _check_database(status: dict) -> None:
 
 
 def _dispatcher_state(last_run) -> str:
-    """"ok", or "late" when the dispatcher (beat, every minute) has not run for
+    """The dispatcher's state: "ok", or "late" when it (beat starts one a minute) has not run for
     HEALTHZ_DISPATCHER_MINUTES: beat or every worker is stopped or stuck. A shop that never
     ran one counts from its installation (the follow-ups' first migration), so a new stack
     is healthy until the dispatcher had its time."""

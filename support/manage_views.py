@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import role_required
 from config.inputs import parse_id
+from config.logs import concerns
 from orders import services as order_services
 from orders.manage_forms import CancelForm
 from shop.storage import private_file_response
@@ -63,6 +64,7 @@ def _staff_users():
 
 def _detail(request, ticket, form=None, status=200):
     ticket = Ticket.objects.select_related("order", "assignee").get(pk=ticket.pk)
+    concerns(ticket=ticket.number, order=ticket.order.number if ticket.order else None)
     canned = list(CannedReply.objects.all())
     chosen = request.GET.get("canned")
     initial_body = ""

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its one line per request sees every answer, redirects and refusals included.
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -440,8 +442,14 @@ PUBLIC_WRITE_LIMITS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_paths": {"()": "config.logs.RedactRequestPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django logs 4xx and 5xx answers with their raw path: private links redacted first.
+    "loggers": {
+        "django.request": {"filters": ["redact_paths"]},
+        "django.security": {"filters": ["redact_paths"]},
+    },
 }
 
 # ---------------------------------------------------------------- reviews

@@ -43,6 +43,48 @@ if (SMS_PROVIDER or "console").strip().lower() == "console":
     )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# ---------------------------------------------------------------- logs and error reports
+# Every log line is one JSON object on stdout (config.logs): one per request and per task,
+# with private links redacted; gunicorn's own access log stays off for that reason.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "filters": LOGGING["filters"],  # noqa: F405
+    "loggers": LOGGING["loggers"],  # noqa: F405
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+# Errors in web and worker reach the owner's tracker (Sentry, or GlitchTip, which speaks its
+# protocol) when SENTRY_DSN is set; off by default. No personal data: no cookies, no user
+# addresses, no local variables, and the request's URL with its private links redacted.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from config.logs import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        # A frame's local variables hold requests (their paths carry private links), buyers'
+        # addresses and phones: the stack trace goes without them.
+        include_local_variables=False,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or "production",
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        before_send=scrub_event,
+    )
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Health probes on the private network (compose, a load balancer) speak plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
