@@ -8,7 +8,6 @@ from django.test import TestCase
 from django.urls import reverse
 
 from config.logs import JsonFormatter, redact_path
-from orders.models import Order
 from tests.followups.helpers import delivered_to
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +95,9 @@ def test_a_task_is_one_line_with_name_id_state_runtime_and_what_it_concerns(capl
     with TestCase.captureOnCommitCallbacks(execute=True):
         send_message_task.delay(message.pk)
     task_lines = [
-        line for line in lines(caplog, "shop.tasks") if line["task"] == "messaging.tasks.send_message"
+        line
+        for line in lines(caplog, "shop.tasks")
+        if line["task"] == "messaging.tasks.send_message"
     ]
     assert task_lines, lines(caplog, "shop.tasks")
     line = task_lines[-1]
