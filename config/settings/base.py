@@ -36,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "modeltranslation",  # before the admin, which it patches
-    "django.contrib.admin",
+    "config.apps.ShopAdminConfig",  # django.contrib.admin with the shop's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -412,6 +412,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# ---------------------------------------------------------------- operational admin
+# Django's admin (config.admin) at this path, for the owner and superusers; empty: no admin.
+# Production has none until ADMIN_URL names a path of the owner's choosing (not a guessable
+# /admin/); the demo and the tests keep it at /django-admin/.
+ADMIN_URL = os.environ.get("ADMIN_URL", "").strip().strip("/")
 
 # ---------------------------------------------------------------- rate limits
 # Every public write (any POST outside /manage/) is counted per real client address
