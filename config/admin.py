@@ -8,13 +8,14 @@ canned replies) and staff accounts are editable, through the same services where
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OWNER
 
 
 class ShopAdminSite(admin.AdminSite):
-    site_header = "Jinghe operations"
-    site_title = "Jinghe operations"
+    site_header = _("Shop operations")
+    site_title = _("Shop operations")
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -5,8 +5,8 @@ static file and a product photo are fetched through Caddy.
 
 Needs Docker and compose (.ci/containers installs Debian's and starts the daemon); marked
 `containers`, so the ordinary suite leaves it to that script. About 6 minutes on a fresh
-machine (base images 3m15s, wheels 40s, the app image 1m20s, the stack up 40s), 2 minutes
-once the base images exist.
+machine (base images 3m15s; wheels and the app image 1m30s to 4 min; the stack up 40 to 80 s,
+on 2 shared cores), 3m40s once the base images exist.
 """
 
 import os
