@@ -56,6 +56,8 @@ export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export SECURE_SSL_REDIRECT=0
 export SERVE_MEDIA=1
+# Production refuses the console SMS provider by name; a bench sends nothing, on purpose.
+export SMS_PROVIDER=messaging.sms.console.ConsoleSms
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench
 export REDIS_URL=redis://127.0.0.1:6379/5
 export VAR_DIR="$BENCH/var"            # static and media of the bench, away from the app's var/

@@ -97,6 +97,8 @@ def environment(database: str) -> dict:
         VAR_DIR=str(BENCH / "var"),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        # Production refuses the console SMS provider by name; a bench sends nothing, on purpose.
+        SMS_PROVIDER="messaging.sms.console.ConsoleSms",
     )
     return env
 

@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from .breaker import Breaker, server_name
+from .logs import connect_task_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
@@ -94,6 +95,7 @@ _closed_channels_raise_connection_errors()
 app = Celery("config", task_cls=BoundedTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+connect_task_signals()  # one log line per task (config.logs)
 
 
 @celeryd_init.connect

@@ -27,8 +27,11 @@ urlpatterns = [
     # The header's language switch posts here (django's set_language: a cookie, then `next`).
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("messaging.urls")),  # /outbox/ (demo) and /messaging/anymail/
-    path("django-admin/", admin.site.urls),
 ]
+
+if settings.ADMIN_URL:
+    # Operations (config.admin) at a path from settings: none in production unless set.
+    urlpatterns += [path(f"{settings.ADMIN_URL}/", admin.site.urls)]
 
 if settings.SERVE_MEDIA:
     # The demo and tests serve uploads themselves; production points storage at a file store.

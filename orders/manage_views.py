@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
+from config.logs import concerns
 
 from . import services
 from .manage_forms import CancelForm, OrderFilterForm, ShipForm
@@ -134,6 +135,7 @@ def order_export(request):
 def _order_page(request, order: Order, *, status: int = 200, **forms):
     """The owner's order page, with the parts higher apps register (manage_order_page: the
     follow-ups). The same full page answers a refused action."""
+    concerns(order=order.number)
     context = {
         "order": order,
         "lines": list(order.lines.all()),
@@ -155,6 +157,7 @@ def order_detail(request, pk: int):
 def order_action(request, pk: int, action: str):
     """One of mark_paid, ship, deliver, cancel. Refusals come back as a message, nothing changed."""
     order = get_object_or_404(Order, pk=pk)
+    concerns(order=order.number)
     forms_in_error = {}
     try:
         if action == "paid":

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.inputs import is_one_line, safe_next
+from config.logs import concerns
 from shop.context_processors import shop_profile
 
 from . import services
@@ -208,6 +209,7 @@ def _phone_shown(request, order: Order) -> str:
 
 def order_thanks(request, token: str):
     order = get_object_or_404(Order, tracking_token=_token(token))
+    concerns(order=order.number)
     return render(
         request,
         "orders/thanks.html",
@@ -229,6 +231,7 @@ def order_tracking(request, token: str):
     order = Order.objects.filter(tracking_token=_token(token)).prefetch_related("lines").first()
     if order is None:
         raise Http404("No such order.")
+    concerns(order=order.number)
     context = {
         "order": order,
         "events": list(order.events.filter(public=True)),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import OWNER, SUPPORT
 from accounts.permissions import role_required
 from config.inputs import parse_id
+from config.logs import concerns
 from orders import services as order_services
 from orders.manage_forms import CancelForm
 from shop.cache import cached_figures
@@ -101,6 +102,7 @@ TICKET_PAGE = Ticket.objects.select_related("order", "assignee", "satisfaction")
 def _detail(request, ticket, form=None, status=200, *, loaded=False):
     if not loaded:  # after a change: read it again, as the page shows it
         ticket = TICKET_PAGE.get(pk=ticket.pk)
+    concerns(ticket=ticket.number, order=ticket.order.number if ticket.order else None)
     # Both change seldom and are the same on every ticket page: canned replies cached until
     # one is saved or deleted (support.receivers), the staff list for at most a minute.
     canned = cached_figures(

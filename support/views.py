@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from config.inputs import is_one_line
+from config.logs import concerns
 from orders.models import Order
 from shop.storage import private_file_response
 
@@ -69,6 +70,7 @@ def _ticket(token: str) -> Ticket:
     ticket = Ticket.objects.select_related("order").filter(token=token).first()
     if ticket is None:
         raise Http404("No such ticket.")
+    concerns(ticket=ticket.number, order=ticket.order.number if ticket.order else None)
     return ticket
 
 

@@ -41,6 +41,8 @@ export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/4}
 export VAR_DIR="$ROOT/bench/var"
 export LOG_LEVEL=WARNING
 export EMAIL_BACKEND=bench.followups.count_backend.CountingBackend
+# Production refuses the console SMS provider by name; a bench sends nothing, on purpose.
+export SMS_PROVIDER=messaging.sms.console.ConsoleSms
 export PYTHONPATH="$ROOT"
 RUN_DIR="$ROOT/bench/var/checkout-$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN_DIR"

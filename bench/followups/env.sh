@@ -13,6 +13,8 @@ export DJANGO_SETTINGS_MODULE=config.settings.production
 SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export SECRET_KEY
 export EMAIL_BACKEND="bench.followups.count_backend.CountingBackend"
+# Production refuses the console SMS provider by name; a bench sends nothing, on purpose.
+export SMS_PROVIDER=messaging.sms.console.ConsoleSms
 BENCH_MAIL_LOG="$(mktemp)"
 export BENCH_MAIL_LOG
 export PYTHONPATH="$PWD"

@@ -54,6 +54,8 @@ export TRUSTED_PROXY_COUNT=1
 export VAR_DIR="$ROOT/bench/var/redis-faults"
 export LOG_LEVEL=WARNING
 export EMAIL_BACKEND=bench.followups.count_backend.CountingBackend
+# Production refuses the console SMS provider by name; a bench sends nothing, on purpose.
+export SMS_PROVIDER=messaging.sms.console.ConsoleSms
 export PYTHONPATH="$ROOT"
 RUN_DIR="$ROOT/bench/var/redis-faults-$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN_DIR" "$VAR_DIR"

@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "modeltranslation",  # before the admin, which it patches
-    "django.contrib.admin",
+    "config.apps.ShopAdminConfig",  # django.contrib.admin with the shop's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its one line per request sees every answer, redirects and refusals included.
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -415,6 +417,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# ---------------------------------------------------------------- operational admin
+# Django's admin (config.admin) at this path, for the owner and superusers; empty: no admin.
+# Production has none until ADMIN_URL names a path of the owner's choosing (not a guessable
+# /admin/); the demo and the tests keep it at /django-admin/.
+ADMIN_URL = os.environ.get("ADMIN_URL", "").strip().strip("/")
+
 # ---------------------------------------------------------------- rate limits
 # Every public write (any POST outside /manage/) is counted per real client address
 # (config.client_ip, TRUSTED_PROXY_COUNT) by config.middleware.PublicWriteLimitMiddleware;
@@ -448,8 +456,14 @@ PUBLIC_WRITE_LIMITS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_paths": {"()": "config.logs.RedactRequestPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django logs 4xx and 5xx answers with their raw path: private links redacted first.
+    "loggers": {
+        "django.request": {"filters": ["redact_paths"]},
+        "django.security": {"filters": ["redact_paths"]},
+    },
 }
 
 # ---------------------------------------------------------------- reviews
@@ -489,6 +503,8 @@ FOLLOWUP_BATCH = int(os.environ.get("FOLLOWUP_BATCH", "500"))
 # Procfile's worker runs 2), so a backlog after an outage is sent by every core.
 FOLLOWUP_DISPATCHERS = int(os.environ.get("FOLLOWUP_DISPATCHERS", "2"))
 FOLLOWUP_LINK_DAYS = 180
+# /healthz answers 503 when no dispatcher ran for this long (beat starts one a minute).
+HEALTHZ_DISPATCHER_MINUTES = int(os.environ.get("HEALTHZ_DISPATCHER_MINUTES", "30"))
 SHIP_ON_TIME_DAYS = int(os.environ.get("SHIP_ON_TIME_DAYS", "2"))
 BRANDING_THRESHOLDS = {
     "reviews": 50,

@@ -47,6 +47,11 @@ FOLLOWUP_REMINDER_MINUTES = int(os.environ.get("FOLLOWUP_REMINDER_MINUTES", "5")
 FOLLOWUP_SATISFACTION_MINUTES = int(os.environ.get("FOLLOWUP_SATISFACTION_MINUTES", "1"))
 FOLLOWUP_MERGE_MINUTES = int(os.environ.get("FOLLOWUP_MERGE_MINUTES", "2"))
 
+ADMIN_URL = os.environ.get("ADMIN_URL", "django-admin").strip().strip("/")
+
+# runserver prints each request already.
+LOGGING["loggers"] = {**LOGGING["loggers"], "shop.requests": {"level": "WARNING"}}  # noqa: F405
+
 # ---------------------------------------------------------------- sms
 # The demo's SMS are kept by the console provider (and logged), never sent.
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")

@@ -13,6 +13,7 @@ from .base import DATABASES  # noqa: E402
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-5b1d9f3e7a2c4e6b8d0f"
 SERVE_MEDIA = True
+ADMIN_URL = "django-admin"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MESSAGING_SKIP_SECONDS = 0  # each test's mail server answers, or not, for that test alone
