@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from followups.models import DispatcherRun, FollowUp, Suppression
 from messaging.models import Message
+from payments.models import PaymentAttempt, Refund
 from shop.models import Category, CategoryOldSlug
 from tests.factories import CategoryFactory
 from tests.followups.helpers import delivered_to
@@ -25,6 +26,8 @@ READ_ONLY = [
     "followups/dispatcherrun",
     "followups/suppression",
     "messaging/message",
+    "payments/paymentattempt",
+    "payments/refund",
 ]
 EDITABLE = ["shop/category", "support/cannedreply", "accounts/user"]
 
@@ -35,6 +38,15 @@ def operations():
     order = delivered_to("buyer@example.com")
     DispatcherRun.objects.create(started_at=timezone.now() - timedelta(minutes=1))
     Suppression.objects.create(email="gone@example.com", reason="bounce")
+    attempt = PaymentAttempt.objects.create(
+        order=order,
+        gateway="alipay",
+        out_trade_no="T20261202000001",
+        amount=order.total,
+        state="paid",
+        expires_at=timezone.now(),
+    )
+    Refund.objects.create(attempt=attempt, out_refund_no="R20261202000001", amount=1)
     return order
 
 
@@ -58,7 +70,10 @@ def test_read_only_tables_refuse_edits(owner_client, operations):
     follow_up = FollowUp.objects.filter(order=operations).first()
     message = Message.objects.first()
     suppression = Suppression.objects.get()
+    attempt = PaymentAttempt.objects.get()
     for table, row in [
+        ("payments/paymentattempt", attempt),
+        ("payments/refund", attempt.refunds.get()),
         ("followups/followup", follow_up),
         ("messaging/message", message),
         ("followups/suppression", suppression),
@@ -73,6 +88,7 @@ def test_read_only_tables_refuse_edits(owner_client, operations):
         owner_client.post(f"{A}/{table}/{row.pk}/change/", {"state": "sent", "email": "x@y.z"})
     assert FollowUp.objects.get(pk=follow_up.pk).state == follow_up.state
     assert Suppression.objects.get().email == "gone@example.com"
+    assert PaymentAttempt.objects.get().state == "paid" and Refund.objects.count() == 1
     assert Message.objects.count() >= 1
     # The email's text, with the buyer's private links, is never shown.
     page = owner_client.get(f"{A}/messaging/message/{message.pk}/change/").content.decode()
