@@ -162,3 +162,45 @@ def test_no_page_scrolls_sideways(live_server, browser, owner, support_user, sig
                 _check(staff, name, width, base + path, problems)
             staff.context.close()
     assert not problems, "\n".join(f"{page}: {found}" for page, found in problems.items())
+
+
+ROW_TOPS = "(sel) => [...document.querySelector(sel).children].map(el => Math.round(el.getBoundingClientRect().top))"
+
+
+def _inside(box, width) -> bool:
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def test_the_header_on_a_phone_is_two_tidy_rows(live_server, page, owner, sign_in):
+    ShopProfile.load()
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, owner)  # the longest menu: shop, cart, my orders, manage, sign out
+    page.goto(f"{live_server.url}/manage/categories/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The menu is one row (it scrolls inside itself), not a ragged wrap.
+    assert len(set(page.evaluate(ROW_TOPS, ".main-nav"))) == 1
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] <= 2 * 44 + 8
+    # The shop's name and both languages share the first line; the cart is on screen.
+    brand = page.locator(".brand").bounding_box()
+    for button in page.locator(".lang-switch button").all():
+        box = button.bounding_box()
+        assert _inside(box, 360) and abs(box["y"] - brand["y"]) < 12
+    assert _inside(page.locator("#cart-link").bounding_box(), 360)
+    # The manage menu is one row too, scrolled so that the current section is in sight.
+    assert len(set(page.evaluate(ROW_TOPS, ".manage-nav"))) == 1
+    assert _inside(page.locator(".manage-nav [aria-current=page]").bounding_box(), 360)
+    # Sign out, the last item, is reached by scrolling the row, not the page.
+    sign_out = page.get_by_role("button", name="Sign out")
+    sign_out.scroll_into_view_if_needed()
+    assert _inside(sign_out.bounding_box(), 360)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(SHOTS / "header-owner-360.png"))
+
+
+def test_the_header_on_a_wide_screen_is_one_row(live_server, page, owner, sign_in):
+    ShopProfile.load()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, owner)
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] <= 64
