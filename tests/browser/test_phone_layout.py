@@ -6,6 +6,7 @@ test-results/screenshots/<width>/<name>.png (look at them: a page can fit and st
 """
 
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from shop.images import clean_image
 from shop.models import Product, ShopProfile
 from shop.services import add_images
 from support import services as support
-from tests.factories import image_upload
+from tests.factories import ProductFactory, VariantFactory, image_upload
 from tests.orders.helpers import BUYER, place
 
 pytestmark = pytest.mark.browser
@@ -204,3 +205,27 @@ def test_the_header_on_a_wide_screen_is_one_row(live_server, page, owner, sign_i
     sign_in(page, owner)
     header = page.locator(".site-header").bounding_box()
     assert header["height"] <= 64
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_checkout_shows_the_order_and_total_before_its_button(live_server, page, width):
+    ShopProfile.load()
+    product = ProductFactory(name="Linen Shirt", slug="linen-shirt")
+    VariantFactory(product=product, size="M", colour="Navy", stock=3)
+    page.set_viewport_size({"width": width, "height": WIDTHS[width]})
+    page.goto(f"{live_server.url}{product.get_absolute_url()}")
+    page.locator("label.size-opt").first.click()
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#add-result").get_by_role("status")).to_contain_text("Added")
+    page.goto(f"{live_server.url}/checkout/")
+    summary = page.locator(".checkout-summary").bounding_box()
+    total = page.locator(".checkout-summary th", has_text="Total").bounding_box()
+    button = page.get_by_role("button", name=re.compile(r"^Place order")).bounding_box()
+    assert total["y"] + total["height"] <= button["y"]  # read before the last press
+    if width == 360:
+        assert summary["y"] + summary["height"] <= button["y"]  # between the fields and it
+    else:
+        fields = page.locator(".checkout-fields").bounding_box()
+        assert summary["x"] > fields["x"] + fields["width"] - 1  # beside the fields
+        assert abs(summary["y"] - fields["y"]) < 24
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
