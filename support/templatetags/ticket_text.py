@@ -52,6 +52,18 @@ def shown(url: str, limit: int = SHOWN_CHARS) -> str:
     return text
 
 
+def _pieces(text: str):
+    """`text` as (plain text, address) pairs in order; the address is "" after the last one."""
+    position = 0
+    for match in URL_RE.finditer(text):
+        url = _trim(match.group())
+        if not HOST_RE.match(url):
+            continue  # "https://[" and the like: text, not an address
+        yield text[position : match.start()], url
+        position = match.start() + len(url)
+    yield text[position:], ""
+
+
 @register.filter(is_safe=True)
 def linkify(value) -> SafeString:
     """`value` escaped, with each http(s) address in it made a link: `href` the whole address, the
@@ -59,18 +71,22 @@ def linkify(value) -> SafeString:
 
     Every character of `value` goes through `escape`, the addresses' as well; no other scheme
     (javascript:, data:) is ever a link, since only addresses that begin with http(s):// match."""
-    text = str(value)
     out = []
-    position = 0
-    for match in URL_RE.finditer(text):
-        url = _trim(match.group())
-        if not HOST_RE.match(url):
-            continue  # "https://[" and the like: text, not an address
-        out.append(escape(text[position : match.start()]))
-        out.append(
-            f'<a href="{escape(url)}" rel="nofollow noopener noreferrer"'
-            f' title="{escape(url)}">{escape(shown(url))}</a>'
-        )
-        position = match.start() + len(url)
-    out.append(escape(text[position:]))
+    for plain, url in _pieces(str(value)):
+        out.append(escape(plain))
+        if url:
+            out.append(
+                f'<a href="{escape(url)}" rel="nofollow noopener noreferrer"'
+                f' title="{escape(url)}">{escape(shown(url))}</a>'
+            )
     return mark_safe("".join(out))  # noqa: S308 (every piece above is escaped)
+
+
+@register.filter(is_safe=True)
+def short_links(value) -> SafeString:
+    """`value` escaped with each http(s) address shortened as `linkify` shows it, but no link:
+    for a ticket's subject (made from the first line of a message) in a heading or a list."""
+    pieces = (
+        escape(plain) + escape(shown(url) if url else "") for plain, url in _pieces(str(value))
+    )
+    return mark_safe("".join(pieces))  # noqa: S308 (every piece is escaped)

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from support import services
-from support.templatetags.ticket_text import linkify
+from support.templatetags.ticket_text import linkify, short_links
 
 LONG = "https://track.example-carrier.cn/express/detail/SF1234567890123?lang=zh&from=shop&x=1"
 
@@ -115,3 +115,26 @@ def test_both_pages_link_buyer_and_staff_messages_and_emails_stay_plain(
     reply = next(m for m in mail.outbox if m.to == ["mei@example.com"] and "help.example" in m.body)
     assert "Try https://help.example.com/returns — javascript:alert(1)" in reply.body
     assert "<a " not in reply.body  # the text/plain part is the message as written
+
+
+def test_a_subject_shows_its_addresses_short_and_unlinked():
+    html = short_links(f"请看{LONG}，<b>谢谢</b>")
+    assert html == f"请看{LONG[8:47]}…，&lt;b&gt;谢谢&lt;/b&gt;"
+    assert short_links("javascript:alert(1)") == "javascript:alert(1)"
+
+
+@pytest.mark.django_db
+def test_the_thread_and_staff_pages_head_a_long_subject_with_a_short_address(client, support_user):
+    ticket = services.open_ticket(email="m@example.com", name="M", topic="other", body=LONG)
+    assert ticket.subject.startswith("https://")
+    client.force_login(support_user)
+    for url in (
+        ticket.get_absolute_url(),
+        reverse("support_manage:ticket_detail", args=[ticket.pk]),
+        reverse("support_manage:ticket_list") + "?view=all",
+    ):
+        html = client.get(url).content.decode()
+        assert (
+            LONG[8:47] + "…" in html
+            and ticket.subject not in html.split("<main")[1].split("<form")[0]
+        )
