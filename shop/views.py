@@ -8,6 +8,7 @@ from django.db.models import Count, F, Sum
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -16,7 +17,7 @@ from config.inputs import page_number as parse_page
 
 from .cache import FEW_LEFT, catalogue_version
 from .forms import CatalogueFilterForm
-from .models import CategoryOldSlug, Product, ProductOldSlug
+from .models import Category, CategoryOldSlug, Product, ProductOldSlug
 from .page_cache import cache_public_page
 from .sections import product_page
 from .selectors import (
@@ -58,6 +59,44 @@ def _catalogue_key(params: dict, page_number: int) -> str:
     return f"catalogue:grid:{catalogue_version()}:{get_language()}:{digest}"
 
 
+# The filters a chip shows, in the form's order; sort orders the grid and is kept, not a chip.
+CHIP_FILTERS = ("q", "category", "size", "colour", "min_price", "max_price", "in_stock")
+
+
+def _query(filters: dict, *, without: str = "") -> str:
+    """The catalogue's address for `filters` less `without`: "?size=M" (or "" for none)."""
+    pairs = [
+        (name, "on" if value is True else str(value))
+        for name, value in filters.items()
+        if name != without and value not in (None, "", False)
+    ]
+    return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def _filter_chips(filters: dict) -> list[dict]:
+    """The active filters as chips: what each says, and the same list without it (a plain
+    link, so that removing one works without JavaScript)."""
+    form = CatalogueFilterForm
+    base = reverse("shop:product_list")
+    chips = []
+    for name in CHIP_FILTERS:
+        value = filters.get(name)
+        if value in (None, "", False):
+            continue
+        if name == "category":
+            category = Category.objects.filter(slug=value).first()
+            value = category.name if category else value
+        chips.append(
+            {
+                "label": form.base_fields[name].label,
+                "value": None if value is True else value,
+                "price": name in ("min_price", "max_price"),  # written as money by the template
+                "url": base + _query(filters, without=name),
+            }
+        )
+    return chips
+
+
 def _moved_category(request, slug: str | None):
     """A 301 to the same list under the category's new slug when `slug` is an old one."""
     # One query, only for a filtered list. A live category never has its slug in the old
@@ -94,9 +133,17 @@ def product_list(request):
             product.sizes_available = sizes_in_stock(product)
         query = request.GET.copy()
         query.pop("page", None)
+        chips = _filter_chips(filters)
+        sort = {"sort": filters["sort"]} if filters.get("sort") else {}
         grid_html = render_to_string(
             "shop/product_list.html#product-grid",
-            {"page": page, "query": query.urlencode(), "filters": filters},
+            {
+                "page": page,
+                "query": query.urlencode(),
+                "filters": filters,
+                "chips": chips,
+                "clear_url": reverse("shop:product_list") + _query(sort),
+            },
             request=request,
         )
         cache.set(key, grid_html, settings.CATALOGUE_CACHE_SECONDS)

@@ -85,3 +85,52 @@ def test_a_ticket_email_and_the_json_ld_image_carry_the_demos_port(settings, cli
     [data] = re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S)
     [image] = json.loads(data)["image"]
     assert image.startswith("http://127.0.0.1:8101/")
+
+
+def procfile_bind(**environ) -> str:
+    """The address Procfile.demo's web process hands runserver, expanded by a shell (as honcho
+    runs it) with `environ`."""
+    [web] = [
+        line
+        for line in (ROOT / "Procfile.demo").read_text().splitlines()
+        if line.startswith("web:")
+    ]
+    words = web.split()
+    address = words[words.index("runserver") + 1]
+    env = {"PATH": os.environ["PATH"], **environ}
+    done = subprocess.run(  # noqa: S603 (a fixed shell, the Procfile's own word)
+        ["/bin/sh", "-c", f'printf %s "{address}"'], env=env, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def demo_script_host(host: str) -> str:
+    """HOST as scripts/demo exports it for `host`: its HOST lines run alone in bash."""
+    lines = [
+        line
+        for line in (ROOT / "scripts/demo").read_text().splitlines()
+        if line.startswith(("HOST=", '[[ "$HOST"'))
+    ]
+    assert len(lines) == 2, lines
+    script = "set -euo pipefail\n" + "\n".join(lines) + '\nprintf %s "$HOST"'
+    done = subprocess.run(  # noqa: S603
+        ["/bin/bash", "-c", script],
+        env={"HOST": host} if host else {},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("host", ["", "localhost", "0.0.0.0", "::1"])  # noqa: S104 (a bind test)
+def test_the_demo_binds_the_host_and_port_its_links_name(host):
+    from django.core.management.commands.runserver import naiveip_re
+
+    exported = demo_script_host(host)
+    environ = {"PORT": "8103", **({"HOST": exported} if host else {})}
+    bind = procfile_bind(**environ)
+    assert naiveip_re.match(bind), bind  # runserver accepts it (IPv6 only in brackets)
+    assert demo_site_url(**environ) == f"http://{bind}"
+    assert bind == f"{exported}:8103"
+    assert "export PORT HOST" in (ROOT / "scripts/demo").read_text()

@@ -12,5 +12,7 @@
     });
   }
   document.addEventListener("htmx:historyRestore", syncForm);
+  // A filter chip (or "Clear all") swaps the grid and the address; the form follows the address.
+  document.addEventListener("htmx:pushedIntoHistory", syncForm);
   window.addEventListener("popstate", function () { setTimeout(syncForm, 0); });
 })();

@@ -93,3 +93,60 @@ def test_size_filter_works_without_javascript(live_server, browser, catalogue):
         expect(page.get_by_label("Size")).to_have_value("XL")
     finally:
         context.close()
+
+
+def test_on_a_phone_the_filters_fold_and_active_ones_are_chips(live_server, browser, catalogue):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/products/")
+        form = page.locator("#filters")
+        cards = page.locator("#product-grid .product-card")
+        expect(form).to_be_hidden()
+        # The grid comes first: the first card starts within the first screen.
+        assert cards.first.bounding_box()["y"] < 740
+        page.get_by_text("Filter", exact=True).click()
+        expect(form).to_be_visible()
+        page.get_by_label("Size").select_option("XL")
+        expect(cards).to_have_count(1)
+        chip = page.locator("#product-grid a.chip")
+        expect(chip).to_have_count(1)
+        expect(chip).to_have_accessible_name(re.compile(r"^Remove filter Size: XL"))
+        page.get_by_label("In stock only").check()
+        expect(chip).to_have_count(2)
+        page.evaluate("window.__marker = 1")
+
+        chip.filter(has_text="Size: XL").click()  # removed by htmx: the grid and the form follow
+        expect(page).not_to_have_url(SIZE_XL)
+        expect(cards).to_have_count(3)
+        expect(chip).to_have_count(1)
+        expect(page.get_by_label("Size")).to_have_value("")
+        expect(page.get_by_label("In stock only")).to_be_checked()
+        page.get_by_role("link", name="Clear all").click()
+        expect(chip).to_have_count(0)
+        expect(page.get_by_label("In stock only")).not_to_be_checked()
+        assert page.evaluate("window.__marker") == 1, "a chip reloaded the whole page"
+    finally:
+        context.close()
+
+
+def test_a_chip_is_a_plain_link_without_javascript(live_server, browser, catalogue):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/products/?size=XL&colour=Navy")
+        expect(page.locator("#filters")).to_be_hidden()
+        with page.expect_navigation():
+            page.locator("a.chip", has_text="Size: XL").click()
+        expect(page).to_have_url(re.compile(r"/products/\?colour=Navy$"))
+        expect(page.locator("a.chip")).to_have_text(re.compile(r"Colour: Navy"))
+    finally:
+        context.close()
+
+
+def test_on_a_wide_screen_the_filters_stand_open(live_server, page, catalogue):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/products/")
+    expect(page.locator("#filters")).to_be_visible()
+    expect(page.locator("#filter-panel > summary")).to_be_hidden()
+    expect(page.locator("#filter-panel")).to_have_attribute("open", "")

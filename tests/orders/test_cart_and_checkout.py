@@ -247,3 +247,15 @@ def test_signed_in_customer_checkout_links_the_order(client, customer, variant):
         {**CHECKOUT, "email": customer.email, "checkout_key": checkout_key(client)},
     )
     assert Order.objects.get().customer == customer
+
+
+def test_the_summary_and_total_come_before_the_place_order_button(client, variant):
+    add(client, variant.pk, 2)
+    html = client.get(reverse("orders:checkout")).content.decode()
+    form = html[html.index('<form method="post" novalidate id="checkout-form"') :]
+    form = form[: form.index("</form>")]  # the summary is inside the form, before its button
+    button = form.index('<button type="submit">Place order')
+    summary = form.index('id="summary-title"')
+    total = form.index("<th>Total</th>", summary)
+    assert summary < total < button
+    assert form.count('<button type="submit">') == 1
