@@ -194,6 +194,10 @@ class WechatStandin:
         return self.keys.certificate_serial
 
     def settings(self) -> dict:
+        return self.settings_for(self.url)
+
+    def settings_for(self, api_url: str) -> dict:
+        """Every WECHATPAY_* value for these keys, WeChat Pay at `api_url`."""
         values = {
             "WECHATPAY_MCHID": self.keys.mchid,
             "WECHATPAY_APPID": self.keys.appid,
@@ -203,7 +207,7 @@ class WechatStandin:
             "WECHATPAY_PUBLIC_KEY": "",
             "WECHATPAY_PUBLIC_KEY_ID": "",
             "WECHATPAY_CERT_DIR": "",
-            "WECHATPAY_API_URL": self.url,
+            "WECHATPAY_API_URL": api_url,
         }
         if self.mode == "public_key":
             values["WECHATPAY_PUBLIC_KEY"] = self.keys.platform_public_pem
