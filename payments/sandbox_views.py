@@ -92,3 +92,14 @@ def sandbox_key_paths(var_dir) -> dict:
         "alipay": folder / "alipay_sandbox_private.pem",
         "alipay_public": folder / "alipay_sandbox_public.pem",
     }
+
+
+def sandbox_serves(code: str) -> bool:
+    """Whether the demo's sandbox stands in for provider `code` here (DEBUG, PAYMENT_SANDBOX and
+    the provider's API address inside this site): its pages then offer "Pay in the sandbox"."""
+    if not (settings.DEBUG and settings.PAYMENT_SANDBOX):
+        return False
+    if code == "wechat":
+        base = settings.SITE_URL.rstrip("/") + "/payments/sandbox/wechat"
+        return (settings.WECHATPAY_API_URL or "").startswith(base)
+    return False

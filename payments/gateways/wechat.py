@@ -489,6 +489,15 @@ class WechatPay(Gateway):
             raise BadNotification("bad signature or undecryptable resource")
         return _notification(data)
 
+    def refuse_foreign(self, notification: Notification) -> None:
+        """Another merchant's notification, or a payment notification for another app id
+        (refund notifications carry no app id): BadNotification, as for a bad signature."""
+        if notification.merchant_id != self.mchid:
+            raise BadNotification(f"another merchant (mchid {notification.merchant_id[:32]!r})")
+        refund = notification.state in REFUND_STATES.values()
+        if not refund and notification.app_id != self.appid:
+            raise BadNotification(f"another app (appid {notification.app_id[:32]!r})")
+
 
 def _header(headers, name: str) -> str:
     """A header from Django's request.headers, request.META or a plain dict, any case."""
