@@ -193,3 +193,26 @@ def test_checkout_with_wechat_pay_to_paid_through_the_sandbox_qr_page(
     attempt.refresh_from_db()
     assert attempt.state == "paid" and attempt.trade_no == trade["transaction_id"]
     assert list(attempt.notices.values_list("outcome", flat=True)) == ["accepted"]
+
+
+def test_the_qr_page_turns_paid_by_itself(live_server, page, wechat_sandbox):
+    import requests
+
+    from tests.orders.helpers import place
+
+    ShopProfile.load()
+    order = place({VariantFactory(stock=2): 1}, payment_method="wechat")
+    page.goto(f"{live_server.url}/orders/{order.tracking_token}/pay/")
+    page.get_by_role("button", name="Pay with WeChat Pay").click()
+    expect(page.locator("#payment-qr svg")).to_be_visible()
+    page.evaluate("window.__marker = 1")
+    # The buyer pays on their phone; WeChat's notification reaches the shop meanwhile.
+    attempt = PaymentAttempt.objects.get(order=order)
+    wechat_sandbox.pay(attempt.out_trade_no)
+    headers, body = wechat_sandbox.notification(attempt.out_trade_no)
+    answer = requests.post(
+        f"{live_server.url}/payments/notify/wechat/", data=body, headers=headers, timeout=10
+    )
+    assert answer.content == b'{"code":"SUCCESS","message":"OK"}'
+    expect(page.locator("#payment-paid")).to_be_visible(timeout=8_000)
+    assert page.evaluate("window.__marker") == 1  # htmx's poll, no reload
