@@ -14,9 +14,10 @@ def settings_problems() -> list[str]:
         describe = getattr(cls, "settings_problem", None)
         if describe is None:
             continue
-        problem = describe()
-        if problem:
-            problems.append(f"{code}: {problem}")
+        found = describe()  # one sentence, or a list of them
+        for problem in [found] if isinstance(found, str) else found:
+            if problem:
+                problems.append(f"{code}: {problem}")
     return problems
 
 

@@ -24,6 +24,7 @@ from .gateways.base import (
     CLOSED,
     PAID,
     REFUND_FAILED,
+    REFUND_PENDING,
     REFUND_SUCCEEDED,
     GatewayError,
     Notification,
@@ -32,6 +33,8 @@ from .gateways.base import (
 from .models import PaymentAttempt, PaymentNotice, Refund
 
 logger = logging.getLogger(__name__)
+# States a provider's word about a refund (not a trade) carries.
+REFUND_NEWS = (REFUND_PENDING, REFUND_SUCCEEDED, REFUND_FAILED)
 State = PaymentAttempt.State
 Outcome = PaymentNotice.Outcome
 
@@ -149,8 +152,11 @@ def apply_report(
     is flagged for the owner and refunded in full (the buyer's money must not stay with a shop
     that is not sending the goods, and nothing is accepted silently); another amount or an
     unknown trade is refused. Every outcome but an unknown trade is recorded as a notice.
-    Returns (outcome, attempt).
+    Returns (outcome, attempt). News about a refund (WeChat Pay's REFUND.* notifications) goes
+    to apply_refund_report.
     """
+    if report.state in REFUND_NEWS:
+        return apply_refund_report(gateway_code, report, source=source)
     attempt = PaymentAttempt.objects.filter(
         out_trade_no=report.out_trade_no, gateway=gateway_code
     ).first()
@@ -224,6 +230,56 @@ def apply_report(
     return outcome, attempt
 
 
+def apply_refund_report(
+    gateway_code: str, report: Notification, *, source: str = "notify"
+) -> tuple[str, PaymentAttempt | None]:
+    """Apply a verified notification about one refund (report.raw["out_refund_no"]); idempotent.
+
+    The refund must be one we asked for on that trade, of the same amount: then it is settled
+    (settle_refund, with the refund locked, so the attempt's refunded sum moves once) and the
+    notice accepted; news about a refund already settled, or still processing, is a duplicate
+    and changes nothing; an unknown refund or another amount is refused. Every outcome but an
+    unknown trade is recorded as a notice on the attempt. Returns (outcome, attempt).
+    """
+    attempt = PaymentAttempt.objects.filter(
+        out_trade_no=report.out_trade_no, gateway=gateway_code
+    ).first()
+    if attempt is None:
+        return Outcome.REFUSED, None
+    payload = report.raw or {}
+    number = str(payload.get("out_refund_no", ""))
+
+    def notice(outcome: str, reason: str = "") -> str:
+        PaymentNotice.objects.create(
+            attempt=attempt, source=source, payload=payload, outcome=outcome, reason=reason[:300]
+        )
+        return outcome
+
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update().filter(attempt=attempt, out_refund_no=number).first()
+        )
+        if refund is None:
+            return notice(Outcome.REFUSED, f"unknown refund {number[:40]!r}"), attempt
+        if report.amount != refund.amount:
+            return notice(
+                Outcome.REFUSED,
+                f"refund amount {report.amount} is not the refund's {refund.amount}",
+            ), attempt
+        if refund.state != Refund.State.REQUESTED or report.state == REFUND_PENDING:
+            return notice(Outcome.DUPLICATE, f"refund {refund.state}"), attempt
+        resource = payload.get("resource")
+        refund_id = str(resource.get("refund_id", "")) if isinstance(resource, dict) else ""
+        settle_refund(refund.pk, report.state, refund_id_at_provider=refund_id)
+        return notice(Outcome.ACCEPTED, f"refund {report.state}"), attempt
+
+
+def _notify_url(gateway_code: str) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse("payments:notify", args=[gateway_code])
+
+
 def request_refund(
     attempt: PaymentAttempt, *, amount: Decimal, reason: str, acting_user=None
 ) -> Refund:
@@ -274,6 +330,8 @@ def send_refund(refund_id: int) -> None:
             amount=refund.amount,
             total=refund.attempt.amount,
             reason=refund.reason or "refund",
+            # WeChat Pay tells this address when the money is back (Alipay needs no address).
+            notify_url=_notify_url(refund.attempt.gateway),
         )
     except GatewayError as exc:
         Refund.objects.filter(pk=refund.pk).update(error=str(exc)[:300])

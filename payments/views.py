@@ -83,11 +83,20 @@ def pay(request, token: str):
             "order": order,
             "attempt": started.attempt,
             "qr_svg": qr.svg_inline(scale=6, dark="#111", light="#fff"),
+            "qr_text": started.qr_text,
+            "sandbox": _sandbox_on(order.payment_method),
             "minutes_left": max(
                 0, int((started.attempt.expires_at - timezone.now()).total_seconds() // 60)
             ),
         },
     )
+
+
+def _sandbox_on(code: str) -> bool:
+    """Whether the demo's pretend provider stands in for this one (its "Pay in the sandbox")."""
+    from .sandbox_views import sandbox_serves
+
+    return sandbox_serves(code)
 
 
 def status(request, token: str):
@@ -135,6 +144,7 @@ def notify(request, gateway: str):
         return failure("not a provider's notification")
     try:
         notification = provider.verify_notification(headers=dict(request.headers), body=body)
+        provider.refuse_foreign(notification)
     except BadNotification as exc:
         # Unverified: nothing of it can be trusted, not even the trade it names.
         return failure(str(exc))

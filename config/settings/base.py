@@ -548,6 +548,8 @@ ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipa
 # The demo's pretend provider pages (/payments/sandbox/...): only ever on with DEBUG.
 PAYMENT_SANDBOX = False
 PAYMENT_SANDBOX_ALIPAY_PRIVATE_KEY = ""
+# The demo's pretend WeChat Pay signs with this "platform" key (PEM text or a file path).
+PAYMENT_SANDBOX_WECHAT_PRIVATE_KEY = ""
 # The pay button's POST answers with a redirect to the provider, and Chrome applies form-action
 # to that redirect: the providers' payment hosts must be allowed, or the buyer is stopped there.
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [

@@ -57,13 +57,15 @@ LOGGING["loggers"] = {**LOGGING["loggers"], "shop.requests": {"level": "WARNING"
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
 
 # ---------------------------------------------------------------- payment sandbox
-# With the keys scripts/demo generates into VAR_DIR, Alipay is configured against the demo's own
-# pretend gateway (/payments/sandbox/alipay/, payments/sandbox_views.py): a newcomer walks online
-# payment with no account, and the shop's SDK signs and verifies exactly as with Alipay.
+# With the keys scripts/demo generates into VAR_DIR (manage.py payment_sandbox_keys), Alipay and
+# WeChat Pay are configured against the demo's own pretend services (/payments/sandbox/...,
+# payments/sandbox_views.py): a newcomer walks online payment with no account, and the shop's
+# SDKs sign, verify (and for WeChat Pay decrypt) exactly as with the real providers.
+_sandbox_dir = VAR_DIR / "payment-sandbox"  # noqa: F405
 _sandbox_keys = {
-    "app": VAR_DIR / "payment-sandbox" / "alipay_app_private.pem",  # noqa: F405
-    "alipay": VAR_DIR / "payment-sandbox" / "alipay_sandbox_private.pem",  # noqa: F405
-    "alipay_public": VAR_DIR / "payment-sandbox" / "alipay_sandbox_public.pem",  # noqa: F405
+    "app": _sandbox_dir / "alipay_app_private.pem",
+    "alipay": _sandbox_dir / "alipay_sandbox_private.pem",
+    "alipay_public": _sandbox_dir / "alipay_sandbox_public.pem",
 }
 if (
     DEBUG
@@ -77,6 +79,31 @@ if (
     ALIPAY_SELLER_ID = "2088000000000001"
     ALIPAY_GATEWAY_URL = SITE_URL + "/payments/sandbox/alipay/gateway.do"
     PAYMENT_SANDBOX_ALIPAY_PRIVATE_KEY = str(_sandbox_keys["alipay"])
+
+_wechat_keys = {
+    "merchant": _sandbox_dir / "wechat_merchant_private.pem",
+    "platform": _sandbox_dir / "wechat_sandbox_private.pem",
+    "platform_public": _sandbox_dir / "wechat_sandbox_public.pem",
+    "apiv3": _sandbox_dir / "wechat_apiv3_key.txt",
+}
+if (
+    DEBUG
+    and not os.environ.get("WECHATPAY_MCHID")
+    and all(p.exists() for p in _wechat_keys.values())
+):
+    PAYMENT_SANDBOX = True
+    WECHATPAY_MCHID = "1900000109"
+    WECHATPAY_APPID = "wx0000000000sandbox"
+    WECHATPAY_APIV3_KEY = _wechat_keys["apiv3"].read_text().strip()
+    WECHATPAY_PRIVATE_KEY = str(_wechat_keys["merchant"])
+    WECHATPAY_CERT_SERIAL_NO = "5A4D0000000000000000000000000000SANDBOX0"
+    WECHATPAY_PUBLIC_KEY = str(_wechat_keys["platform_public"])
+    WECHATPAY_PUBLIC_KEY_ID = "PUB_KEY_ID_0114000000000000000000000000000000"
+    WECHATPAY_CERT_DIR = ""
+    WECHATPAY_API_URL = SITE_URL + "/payments/sandbox/wechat"
+    PAYMENT_SANDBOX_WECHAT_PRIVATE_KEY = str(_wechat_keys["platform"])
+
+if PAYMENT_SANDBOX:  # noqa: F405
     # Short enough to watch an unpaid order close, long enough to pay.
     PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "15"))
     PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))

@@ -112,6 +112,10 @@ class Gateway:
         """Verify and decode a notification request. Raises BadNotification."""
         raise NotImplementedError
 
+    def refuse_foreign(self, notification: Notification) -> None:
+        """Raise BadNotification when a verified notification is about another app or merchant
+        (a gateway whose verify_notification already refuses those keeps this as it is)."""
+
     def query(self, out_trade_no: str) -> TradeStatus:
         """Ask the provider where a trade stands (for reconciliation). Raises GatewayError."""
         raise NotImplementedError

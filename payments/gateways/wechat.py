@@ -98,8 +98,15 @@ class WechatApiError(GatewayError):
         self.code = code
 
 
+def _setting(name: str, values=None) -> str:
+    """A setting's value, from django.conf.settings or from `values` (a mapping, such as the
+    production settings module's globals() before Django is set up)."""
+    value = getattr(settings, name, "") if values is None else values.get(name, "")
+    return str(value or "").strip()
+
+
 def _value(name: str) -> str:
-    return str(getattr(settings, name, "") or "").strip()
+    return _setting(name)
 
 
 def _pem(value: str) -> str:
@@ -114,9 +121,15 @@ def _pem(value: str) -> str:
         raise ImproperlyConfigured(f"{shown} is neither PEM text nor a readable file.") from None
 
 
-def wechat_settings_problems() -> list[str]:
+def wechat_settings_problems(values=None) -> list[str]:
     """What is wrong with the WECHATPAY_* settings, one sentence each; [] when WeChat Pay is
-    fully set up or not set up at all (then it is simply not offered). For a system check."""
+    fully set up or not set up at all (then it is simply not offered). For the system check
+    (payments.E001) and, with `values` (a mapping of setting names), production's refusal to
+    start (payments.settings_check)."""
+
+    def _value(name: str) -> str:
+        return _setting(name, values)
+
     names = REQUIRED + VERIFICATION
     if not any(_value(name) for name in names):
         return []
@@ -239,6 +252,11 @@ class WechatPay(Gateway):
     success_content_type = "application/json"
     failure_body = b'{"code":"FAIL","message":"FAIL"}'
     failure_status = 400
+
+    @staticmethod
+    def settings_problem() -> list[str]:
+        """For payments.checks: wechat_settings_problems(), one sentence each."""
+        return wechat_settings_problems()
 
     @classmethod
     def configured(cls) -> bool:
@@ -470,6 +488,15 @@ class WechatPay(Gateway):
         if not data:
             raise BadNotification("bad signature or undecryptable resource")
         return _notification(data)
+
+    def refuse_foreign(self, notification: Notification) -> None:
+        """Another merchant's notification, or a payment notification for another app id
+        (refund notifications carry no app id): BadNotification, as for a bad signature."""
+        if notification.merchant_id != self.mchid:
+            raise BadNotification(f"another merchant (mchid {notification.merchant_id[:32]!r})")
+        refund = notification.state in REFUND_STATES.values()
+        if not refund and notification.app_id != self.appid:
+            raise BadNotification(f"another app (appid {notification.app_id[:32]!r})")
 
 
 def _header(headers, name: str) -> str:

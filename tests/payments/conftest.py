@@ -21,3 +21,22 @@ def alipay(_alipay_server, settings):
     _alipay_server.down = False
     yield _alipay_server
     _alipay_server.down = False
+
+
+@pytest.fixture(scope="session")
+def _wechat_server():
+    from .wechat_standin import Keys, WechatStandin
+
+    with WechatStandin(Keys()) as standin:
+        yield standin
+
+
+@pytest.fixture
+def wechat(_wechat_server, settings):
+    """The local WeChat Pay, with the shop configured for it (public key mode)."""
+    for name, value in _wechat_server.settings().items():
+        setattr(settings, name, value)
+    _wechat_server.trades.clear()
+    _wechat_server.refunds.clear()
+    _wechat_server.requests.clear()
+    return _wechat_server

@@ -45,3 +45,72 @@ def test_two_notifications_at_once_mark_it_paid_once(alipay, shop_profile):
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert order.events.filter(kind="paid").count() == 1
+
+
+def _at_once(send, count=2) -> list[bytes]:
+    barrier = threading.Barrier(count)
+    answers: list[bytes] = []
+    lock = threading.Lock()
+
+    def deliver() -> None:
+        try:
+            barrier.wait(timeout=30)
+            body = send()
+        except Exception as error:  # noqa: BLE001 - recorded, fails the test below
+            body = repr(error).encode()
+        finally:
+            connection.close()
+        with lock:
+            answers.append(body)
+
+    threads = [threading.Thread(target=deliver) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def _wechat_notify(notification) -> bytes:
+    headers, body = notification
+    headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+    return (
+        Client()
+        .post(
+            "/payments/notify/wechat/", data=body, content_type="application/json", headers=headers
+        )
+        .content
+    )
+
+
+def test_two_wechat_notifications_at_once_mark_it_paid_once(wechat, shop_profile):
+    from payments.models import Refund
+    from payments.services import request_refund
+
+    ok = b'{"code":"SUCCESS","message":"OK"}'
+    order, _variant = online_order(method="wechat")
+    assert Client().post(f"/orders/{order.tracking_token}/pay/").status_code == 200
+    attempt = order.payment_attempts.get()
+    wechat.pay(attempt.out_trade_no)
+    notification = wechat.notification(attempt.out_trade_no)
+    assert _at_once(lambda: _wechat_notify(notification)) == [ok, ok]
+    assert sorted(attempt.notices.values_list("outcome", flat=True)) == ["accepted", "duplicate"]
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert order.events.filter(kind="paid").count() == 1
+
+    # Two copies of one REFUND.SUCCESS notification: the refunded sum moves once.
+    attempt.refresh_from_db()
+    refund = request_refund(attempt, amount=attempt.amount, reason="both")
+    wechat.finish_refund(refund.out_refund_no)
+    notification = wechat.refund_notification(refund.out_refund_no)
+    assert _at_once(lambda: _wechat_notify(notification)) == [ok, ok]
+    attempt.refresh_from_db()
+    assert attempt.refunded_amount == attempt.amount
+    assert Refund.objects.get().state == Refund.State.SUCCEEDED
+    assert sorted(attempt.notices.values_list("outcome", flat=True)) == [
+        "accepted",
+        "accepted",
+        "duplicate",
+        "duplicate",
+    ]

@@ -51,3 +51,53 @@ def test_keys_may_be_file_paths(settings, tmp_path, alipay, db):
 def test_nothing_set_is_fine(settings):
     settings.ALIPAY_APP_ID = settings.ALIPAY_APP_PRIVATE_KEY = settings.ALIPAY_PUBLIC_KEY = ""
     assert payment_settings() == []
+
+
+# ---------------------------------------------------------------- WeChat Pay
+
+
+def _wechat_settings():
+    from .wechat_standin import Keys, WechatStandin
+
+    return WechatStandin(Keys()).settings_for("https://api.mch.weixin.qq.com")
+
+
+def test_production_refuses_a_half_configured_wechat_pay():
+    result = run_check(SECRET_KEY=SECRET, WECHATPAY_MCHID="1900000109")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "wechat: WeChat Pay is half configured: WECHATPAY_APPID is missing." in result.stderr
+    assert "WECHATPAY_CERT_SERIAL_NO is missing" in result.stderr
+
+
+def test_production_starts_with_wechat_pay_fully_set():
+    values = _wechat_settings()
+    result = run_check(SECRET_KEY=SECRET, **values)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing", ["WECHATPAY_MCHID", "WECHATPAY_APIV3_KEY", "WECHATPAY_PUBLIC_KEY_ID"]
+)
+def test_check_names_the_missing_wechat_variable(settings, missing):
+    for name, value in (_wechat_settings() | {missing: ""}).items():
+        setattr(settings, name, value)
+    errors = payment_settings()
+    assert [e.id for e in errors] == ["payments.E001"]
+    assert errors[0].msg == f"wechat: WeChat Pay is half configured: {missing} is missing."
+    with pytest.raises(SystemCheckError, match=missing):
+        call_command("check")
+
+
+def test_check_passes_wechat_pay_fully_set_or_unset(settings):
+    values = _wechat_settings()
+    for name, value in values.items():
+        setattr(settings, name, value)
+    assert payment_settings() == []
+    settings.WECHATPAY_APIV3_KEY = "too-short"
+    assert [e.msg for e in payment_settings()] == [
+        "wechat: WECHATPAY_APIV3_KEY must be the 32-character APIv3 key."
+    ]
+    for name in values:
+        setattr(settings, name, "")
+    assert payment_settings() == []

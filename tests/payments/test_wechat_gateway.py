@@ -295,12 +295,8 @@ def test_a_tampered_ciphertext_is_refused(gateway, standin):
 
 def test_a_notification_encrypted_with_another_apiv3_key_is_refused(gateway, standin, keys):
     paid_trade(gateway, standin)
-    real_key = keys.apiv3_key
-    keys.apiv3_key = "0" * 32
-    try:
-        headers, body = standin.notification("WX20261202P1")
-    finally:
-        keys.apiv3_key = real_key
+    standin.sandbox.apiv3_key = "0" * 32  # the stand-in is made afresh for each test
+    headers, body = standin.notification("WX20261202P1")
 
     with pytest.raises(BadNotification):
         gateway.verify_notification(headers=headers, body=body)
