@@ -9,3 +9,8 @@ class OrdersConfig(AppConfig):
         from .sections import register
 
         register()  # its parts of the shop's pages
+        from shop import personal
+
+        from .context_processors import cart_link
+
+        personal.register("cart", cart_link)  # the header's cart link in cached pages
