@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Sum
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,6 +20,7 @@ from .page_cache import cache_public_page
 from .sections import product_page
 from .selectors import (
     catalogue_facets,
+    catalogue_page,
     catalogue_products,
     product_for_page,
     sizes_in_stock,
@@ -88,15 +88,12 @@ def product_list(request):
     key = _catalogue_key(filters, page_number)
     grid_html = cache.get(key)
     if grid_html is None:
-        paginator = Paginator(catalogue_products(filters), settings.CATALOGUE_PAGE_SIZE)
-        page = paginator.get_page(page_number)
-        for product in page.object_list:
-            product.sizes_available = sizes_in_stock(product)
+        page, cards = catalogue_page(filters, page_number)
         query = request.GET.copy()
         query.pop("page", None)
         grid_html = render_to_string(
             "shop/product_list.html#product-grid",
-            {"page": page, "query": query.urlencode(), "filters": filters},
+            {"page": page, "cards": cards, "query": query.urlencode(), "filters": filters},
             request=request,
         )
         cache.set(key, grid_html, settings.CATALOGUE_CACHE_SECONDS)
