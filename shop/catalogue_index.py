@@ -21,7 +21,7 @@ them on random combinations).
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.conf import settings
 from django.db.models import F, Window
@@ -37,7 +37,8 @@ SORTS = ("newest", "price_asc", "price_desc", "rating")
 class CatalogueIndex:
     version: int
     built_at: float = field(default_factory=time.monotonic)
-    prices: dict[int, Decimal] = field(default_factory=dict)
+    # In cents: ints compare several times faster than Decimals in the walk below.
+    prices: dict[int, int] = field(default_factory=dict)
     # (size or None, colour or None, in stock only) -> ids of products with such an offered variant
     postings: dict[tuple, set[int]] = field(default_factory=dict)
     by_category: dict[str, set[int]] = field(default_factory=dict)
@@ -57,7 +58,7 @@ class CatalogueIndex:
         in_stock = bool(filters.get("in_stock"))
         if size or colour or in_stock:
             sets.append(self.postings.get((size, colour, in_stock), set()))
-        low, high = filters.get("min_price"), filters.get("max_price")
+        low, high = _cents(filters.get("min_price"), up=True), _cents(filters.get("max_price"))
         order = self.ordered[filters.get("sort") or "newest"]
         if sets:
             sets.sort(key=len)
@@ -83,6 +84,14 @@ class CatalogueIndex:
         if sort not in ranks:
             ranks[sort] = {pk: i for i, pk in enumerate(self.ordered[sort])}
         return ranks[sort]
+
+
+def _cents(amount: Decimal | None, up: bool = False) -> int | None:
+    """An amount in whole cents: a bound of 1.005 keeps 1.01 above it (up) or 1.00 below."""
+    if amount is None:
+        return None
+    cents = amount * 100
+    return int(cents.to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR))
 
 
 def _order(name: str):
@@ -111,7 +120,7 @@ def build(version: int) -> CatalogueIndex:
         .order_by()
     )
     for pk, price, category, *_ in rows:
-        index.prices[pk] = price
+        index.prices[pk] = _cents(price)
         index.by_category.setdefault(category, set()).add(pk)
     for n, sort in enumerate(orders, start=3):
         index.ordered[sort] = [r[0] for r in sorted(rows, key=lambda r, n=n: r[n])]
