@@ -10,3 +10,8 @@ class OrdersConfig(AppConfig):
 
         register()  # its parts of the shop's pages
         receivers.connect()
+        from shop import personal
+
+        from .context_processors import cart_link
+
+        personal.register("cart", cart_link)  # the header's cart link in cached pages

@@ -5,6 +5,7 @@ images, categories or the shop profile bumps it, so stale fragments are never re
 """
 
 import logging
+import secrets
 import threading
 
 from django.core.cache import cache
@@ -33,9 +34,21 @@ def catalogue_version() -> int:
         bump_catalogue_version()
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
+        # A random start, not 1: a version number never comes back after Redis lost its data,
+        # so what a process keeps in memory per version (shop.catalogue_index) is never taken
+        # for the new data's.
+        cache.add(VERSION_KEY, secrets.randbelow(2**40) + 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
     return version
+
+
+def reliable_catalogue_version() -> int | None:
+    """The version, or None when the cache cannot say (Redis away: every answer would be 1)."""
+    try:
+        with raise_cache_errors():
+            return catalogue_version()
+    except CacheUnavailable:
+        return None
 
 
 def bump_catalogue_version() -> None:

@@ -1,11 +1,17 @@
-"""Whole-page cache for first-time visitors: the catalogue and product pages they see most.
+"""Whole-page cache for the catalogue and product pages, for every visitor.
 
-A GET from a request with no session cookie and no messages cookie (not signed in, no cart, no
-flash message) is answered from the cache, keyed by the catalogue version (bumped after any
-change to products, stock, images, the profile or reviews), the language, the htmx headers, the
-path and the query parameters the page reads. The CSRF token is the only per-visitor part of
-such a page: it is stored as a placeholder and a fresh token (which also sets the cookie) is put
-in on the way out.
+A GET is answered from the cache, keyed by the catalogue version (bumped after any change to
+products, stock, images, the profile or reviews), the language, the htmx headers, the path and
+the query parameters the page reads. The page is stored once for everybody: its per-visitor
+parts (the CSRF token, the cart link, the signed-in menu, flash messages) are stored as markers
+and filled in per answer by string replacement (shop.personal), so a shopper with a cart or
+signed in gets the cached page too, with their own parts and nobody else's.
+
+What keeps a visitor's data out of the stored page: the view renders it as a signed-out
+visitor (request.user is AnonymousUser meanwhile) with the templates writing markers; an
+answer is stored only when it is a 200, sets no cookie, and the view read neither the session
+nor the messages while rendering it (anything that did would depend on the visitor). Pages
+bound to a visitor (cart, checkout, tracking, account, /manage/) never use this decorator.
 
 Only what the page reads makes a key. Anyone can add `?utm=<random>` (or send a random
 HX-Target) to every request; keyed on the full query string, each one stored a page of its own
@@ -23,19 +29,20 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
-from django.middleware.csrf import get_token
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
+from . import personal
 from .cache import catalogue_version
 
 # A masked CSRF token is 64 letters and digits: in hx-headers and in hidden form inputs.
 TOKEN = re.compile(
     rb'(?:(?<="x-csrftoken": ")|(?<=name="csrfmiddlewaretoken" value="))[A-Za-z0-9]{64}'
 )
-PLACEHOLDER = b"\x00csrf\x00"
+PLACEHOLDER = personal.CSRF
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
 # Longer than any filter the pages accept (a search is at most 100 characters).
 MAX_VALUE_LENGTH = 100
@@ -43,16 +50,15 @@ MAX_VALUE_LENGTH = 100
 MAX_PAGE = 1000
 
 
+STATUS_HEADER = "X-Page-Cache"
+
+
 class NotCached(Exception):
     """The request is fine but outside what the page cache stores."""
 
 
 def cacheable(request) -> bool:
-    return (
-        request.method == "GET"
-        and not request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        and not request.COOKIES.get("messages")
-    )
+    return request.method == "GET"
 
 
 def _page_number(value: str) -> str:
@@ -97,11 +103,44 @@ def _htmx_part(request, targets: tuple[str, ...]) -> str:
     return f"htmx:{'restore' if restore else ''}:{target}"
 
 
+def _render_for_cache(view, request, args, kwargs) -> tuple[HttpResponse, bool]:
+    """The view's answer rendered for everybody (markers in place of the visitor's parts), and
+    whether it may be stored: not when it set a cookie, or read the session or the messages
+    (its content would then be this visitor's)."""
+    session = getattr(request, "session", None)
+    storage = getattr(request, "_messages", None)
+    user = getattr(request, "user", None)
+    session_read = getattr(session, "accessed", False)
+    messages_read = getattr(storage, "used", False)
+    if session is not None:
+        session.accessed = False
+    setattr(request, personal.RENDERING_FOR_CACHE, True)
+    request.user = AnonymousUser()
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        setattr(request, personal.RENDERING_FOR_CACHE, False)
+        if user is not None:
+            request.user = user
+        else:
+            del request.user
+        read_now = getattr(session, "accessed", False)
+        if session is not None:
+            session.accessed = session_read or read_now
+    storable = (
+        not read_now
+        and getattr(storage, "used", False) == messages_read
+        and not getattr(storage, "added_new", False)
+        and not response.cookies
+    )
+    return response, storable
+
+
 Names = tuple[str, ...] | Callable[[], tuple[str, ...]]
 
 
 def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
-    """Serve the view's 200 answers to first-time visitors from the page cache.
+    """Serve the view's 200 answers from the page cache, to every visitor (module's doc).
 
     `params`: the query parameters the view reads (every other one is dropped before it runs);
     `htmx_targets`: the HX-Target values it answers differently. Either may be a function, read
@@ -133,25 +172,26 @@ def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
             key = f"page:{catalogue_version()}:{get_language()}:{htmx}:{address}"
             stored = cache.get(key)
             if stored is None:
-                response = view(request, *args, **kwargs)
-                if (
-                    response.status_code == 200
-                    and not response.streaming
-                    and not response.cookies.get(settings.SESSION_COOKIE_NAME)
-                ):
+                response, storable = _render_for_cache(view, request, args, kwargs)
+                if response.streaming:
+                    return response
+                body = TOKEN.sub(PLACEHOLDER, response.content)
+                if response.status_code == 200 and storable:
                     cache.set(
-                        key,
-                        (TOKEN.sub(PLACEHOLDER, response.content), response["Content-Type"]),
-                        settings.CATALOGUE_CACHE_SECONDS,
+                        key, (body, response["Content-Type"]), settings.CATALOGUE_CACHE_SECONDS
                     )
-                return response
-            body, content_type = stored
-            response = HttpResponse(
-                body.replace(PLACEHOLDER, get_token(request).encode()), content_type=content_type
-            )
-            patch_vary_headers(response, HTMX_HEADERS)
+                response.content = personal.fill(body, request)
+                response[STATUS_HEADER] = "miss"
+            else:
+                body, content_type = stored
+                response = HttpResponse(personal.fill(body, request), content_type=content_type)
+                patch_vary_headers(response, HTMX_HEADERS)
+                response[STATUS_HEADER] = "hit"
+            # The answer holds this visitor's token, cart and menu: no shared cache keeps it.
+            patch_cache_control(response, private=True)
             return response
 
+        wrapped.page_cached = True  # tests list every such view: public pages only
         return wrapped
 
     return decorator

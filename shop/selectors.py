@@ -1,9 +1,16 @@
 """Reads shared by the shop's views; each costs a fixed number of queries."""
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from modeltranslation.utils import build_localized_fieldname
 
+from .cache import catalogue_version
+from .catalogue_index import current_index
 from .models import Category, Product, ProductImage, Variant, size_sort_key
 
 
@@ -88,12 +95,87 @@ def sizes_in_stock(product: Product) -> list[str]:
 
 
 def catalogue_facets() -> dict:
-    """The choices the filter form offers: categories, sizes and colours on sale."""
-    offered = Variant.objects.filter(is_active=True, product__status=Product.Status.ACTIVE)
-    sizes = sorted(set(offered.values_list("size", flat=True).distinct()), key=size_sort_key)
-    colours = sorted(set(offered.values_list("colour", flat=True).distinct()))
+    """The choices the filter form offers: categories, sizes and colours on sale.
+
+    Sizes and colours come from the process's catalogue index (shop.catalogue_index), which
+    read the variants once for this catalogue version; one query for the categories."""
+    index = current_index()
+    if index is None:  # the cache cannot tell the version: ask PostgreSQL
+        offered = Variant.objects.filter(is_active=True, product__status=Product.Status.ACTIVE)
+        sizes = sorted(set(offered.values_list("size", flat=True).distinct()), key=size_sort_key)
+        colours = sorted(set(offered.values_list("colour", flat=True).distinct()))
+    else:
+        sizes, colours = list(index.sizes), list(index.colours)
     categories = list(Category.objects.filter(hidden=False))
     return {"categories": categories, "sizes": sizes, "colours": colours}
+
+
+def catalogue_page(filters: dict, page_number: int) -> tuple[Page, list[SafeString]]:
+    """One page of the catalogue for `filters`: the paginator's page (of product ids) and the
+    rendered card of each of its products.
+
+    Which products, in which order: the catalogue index, in memory (no query; one for the ids
+    of a text search). The cards: cached per product, catalogue version and language, so a
+    filter nobody asked before costs one cache round trip for its cards; the cards missing are
+    rendered from three queries (products, images, variants). Without the index (the cache
+    cannot tell the version), catalogue_products() as before.
+    """
+    index = current_index()
+    if index is None:
+        page = Paginator(catalogue_products(filters), settings.CATALOGUE_PAGE_SIZE).get_page(
+            page_number
+        )
+        return page, [mark_safe(c) for c in _render_cards(page.object_list).values()]  # noqa: S308
+    among = None
+    q = (filters.get("q") or "").strip()
+    if q:
+        found = Product.objects.visible().filter(
+            in_any_language(q, "name", "description", "material")
+        )
+        among = set(found.values_list("id", flat=True))
+    ids = index.matching(filters, among)
+    page = Paginator(ids, settings.CATALOGUE_PAGE_SIZE).get_page(page_number)
+    return page, product_cards(list(page.object_list))
+
+
+def _card_key(pk: int, version: int, language: str) -> str:
+    return f"catalogue:card:{version}:{language}:{pk}"
+
+
+def product_cards(ids: list[int]) -> list[SafeString]:
+    """The catalogue card of each product in `ids`, in that order (see catalogue_page)."""
+    version, language = catalogue_version(), get_language()
+    keys = [_card_key(pk, version, language) for pk in ids]
+    found = cache.get_many(keys) if keys else {}
+    missing = [pk for pk, key in zip(ids, keys, strict=True) if key not in found]
+    if missing:
+        rendered = _render_cards(catalogue_products({}).filter(pk__in=missing))
+        cache.set_many(
+            {_card_key(pk, version, language): html for pk, html in rendered.items()},
+            settings.CATALOGUE_CACHE_SECONDS,
+        )
+        found.update({_card_key(pk, version, language): html for pk, html in rendered.items()})
+    # A product hidden since the index was built has no card: it is left out of this page.
+    return [mark_safe(found[key]) for key in keys if key in found]  # noqa: S308 (our cards)
+
+
+def _render_cards(products) -> dict[int, str]:
+    """Cards of `products` (with their images and offered variants prefetched) by id, in their
+    order, rendered with no request: a card shows the product and the shop's currency, nothing
+    of the visitor."""
+    template = get_template("shop/_product_card.html")
+    shop = _shop_profile()
+    cards = {}
+    for product in products:
+        product.sizes_available = sizes_in_stock(product)
+        cards[product.pk] = template.render({"product": product, "shop": shop})
+    return cards
+
+
+def _shop_profile():
+    from .context_processors import shop
+
+    return shop(None)["shop"]
 
 
 def product_for_page(slug: str) -> Product:

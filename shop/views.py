@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Sum
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -22,6 +21,7 @@ from .page_cache import cache_public_page
 from .sections import product_page
 from .selectors import (
     catalogue_facets,
+    catalogue_page,
     catalogue_products,
     product_for_page,
     sizes_in_stock,
@@ -127,10 +127,7 @@ def product_list(request):
     key = _catalogue_key(filters, page_number)
     grid_html = cache.get(key)
     if grid_html is None:
-        paginator = Paginator(catalogue_products(filters), settings.CATALOGUE_PAGE_SIZE)
-        page = paginator.get_page(page_number)
-        for product in page.object_list:
-            product.sizes_available = sizes_in_stock(product)
+        page, cards = catalogue_page(filters, page_number)
         query = request.GET.copy()
         query.pop("page", None)
         chips = _filter_chips(filters)
@@ -139,6 +136,7 @@ def product_list(request):
             "shop/product_list.html#product-grid",
             {
                 "page": page,
+                "cards": cards,
                 "query": query.urlencode(),
                 "filters": filters,
                 "chips": chips,

@@ -43,7 +43,7 @@ def test_a_first_time_visitor_gets_the_page_from_cache_with_a_fresh_working_toke
     assert second.session["cart"] == {str(product.variants.get().pk): 1}
 
 
-def test_visitors_with_a_session_are_not_served_from_the_page_cache(product):
+def test_visitors_with_a_session_get_the_cached_page_with_their_cart(product):
     Client().get(product.get_absolute_url())
     shopper = Client()
     shopper.post("/cart/add/", {"variant": product.variants.get().pk, "quantity": 1})

@@ -37,12 +37,14 @@ def test_home(client, pin_queries):
 
 def test_catalogue(client, pin_queries):
     # Past one page of the grid at the second size.
-    pin_queries(client, 8, lambda n: products(n) or reverse("shop:product_list"), sizes=(6, 30))
+    # The profile, the catalogue index (products, variants), categories, the cards (3).
+    pin_queries(client, 7, lambda n: products(n) or reverse("shop:product_list"), sizes=(6, 30))
 
 
 def test_catalogue_grid_fragment(client, pin_queries):
     page = lambda n: products(n) or reverse("shop:product_list") + "?sort=price_asc"  # noqa: E731
-    pin_queries(client, 5, page, headers={"HX-Request": "true"})
+    # The profile, the catalogue index (2, once per catalogue version and process), the cards (3).
+    pin_queries(client, 6, page, headers={"HX-Request": "true"})
 
 
 def _reviewed_product(n: int) -> str:
