@@ -123,6 +123,14 @@ def cached_figures(name: str, compute, *, depends: tuple[str, ...] = (), seconds
     """compute()'s value, cached under `name` and the current values of the version keys in
     `depends`, for at most `seconds` (FIGURES_SECONDS). The value must be picklable."""
     versions = cache.get_many(depends) if depends else {}
+    missing = [k for k in depends if k not in versions]
+    if missing:
+        # Started the way catalogue_version() starts one (at random, kept by add), so that a
+        # version first read here is the one every later reader sees: else the figures would
+        # be cached under a default, then computed again once the version exists.
+        for k in missing:
+            cache.add(k, secrets.randbelow(2**40) + 1, timeout=None)
+        versions.update(cache.get_many(missing))
     key = "figures:" + ":".join([name, *(str(versions.get(k, 1)) for k in depends)])
     value = cache.get(key)
     if value is None:

@@ -19,7 +19,7 @@ from .test_dashboard import item
 
 pytestmark = pytest.mark.django_db
 
-AUTH = 3  # session, user, the user's groups
+AUTH = 2  # user, the user's groups (the session is read from the cache: cached_db)
 
 
 @pytest.fixture(autouse=True)
