@@ -12,7 +12,12 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set (50+ random characters) in production.")
 DEBUG = False
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that terminates TLS (Caddy, nginx, a load balancer) and sets
+# X-Forwarded-Proto: trust that header (TLS_PROXY=1, the default), or every request looks like
+# plain http and SECURE_SSL_REDIRECT loops. TLS_PROXY=0 when gunicorn faces clients itself, so
+# that no client can claim https by sending the header.
+if env_bool("TLS_PROXY", True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
