@@ -136,7 +136,7 @@ def stack(database, s3_server, tmp_path):
         **create_buckets("stack"),
     }
     log = open(tmp_path / "stack.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - the repository's own script
         [str(ROOT / "scripts" / "production")],
         cwd=ROOT,
         env=environ,
@@ -145,7 +145,9 @@ def stack(database, s3_server, tmp_path):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 150  # migrate on a fresh database: ~30 s on a busy 2-core machine
+        deadline = (
+            time.monotonic() + 150
+        )  # migrate on a fresh database: ~30 s on a busy 2-core machine
         while True:
             assert process.poll() is None, (tmp_path / "stack.log").read_text()
             try:
@@ -184,7 +186,7 @@ def _group_alive(group: int) -> bool:
 
 def manage(environ, *args, stdin=None) -> str:
     environ = {**environ, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - manage.py, our arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=environ,
