@@ -76,7 +76,7 @@ def json_ld(product, images, summary, reviews, shop) -> str:
         "name": product.name,
         "description": product.description[:500],
         # urljoin: a bucket's address is absolute already, the disk's is a path on the site.
-        "image": [urljoin(settings.SITE_URL, image.large.url) for image in images[:3]],
+        "image": [urljoin(settings.SITE_URL, image.large_url) for image in images[:3]],
         "brand": {"@type": "Brand", "name": shop.name},
         "offers": {
             "@type": "Offer",

@@ -430,6 +430,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-follow-ups": {"task": "followups.tasks.dispatch_follow_ups", "schedule": 60.0},
     "send-queued-messages": {"task": "messaging.tasks.sweep_messages", "schedule": 60.0},
     "start-pending-imports": {"task": "shop.tasks.sweep_imports", "schedule": 60.0},
+    "make-missing-renditions": {"task": "shop.tasks.sweep_renditions", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
