@@ -141,3 +141,18 @@ def test_an_import_file_goes_to_the_private_bucket_and_is_still_read(
         f"{s3_media['S3_ENDPOINT_URL']}/{s3_media['PRIVATE_BUCKET']}/{job.file.name}"
     )
     assert status == 403
+
+
+def test_one_bucket_for_both_or_no_private_bucket_is_an_error(s3_server, settings):
+    from django.test import override_settings
+
+    from config.settings.base import s3_storages
+    from shop.storage import check_private_bucket_is_its_own
+
+    environ = {"S3_ENDPOINT_URL": s3_server, "MEDIA_BUCKET": "photos"}
+    for private, error in (("photos", "shop.E002"), ("", "shop.E003"), ("private", None)):
+        storages = {**settings.STORAGES, **s3_storages({**environ, "PRIVATE_BUCKET": private})}
+        if not private:
+            storages["private"] = {"BACKEND": "shop.storage.PrivateStorage"}
+        with override_settings(STORAGES=storages):
+            assert [e.id for e in check_private_bucket_is_its_own()] == ([error] if error else [])
