@@ -68,7 +68,19 @@ def sha(field_file) -> str:
 
 
 @pytest.fixture
-def shop(client):
+def shop(client, settings, tmp_path):
+    """The shop to back up, in storages of its own (the suite's folders hold every test's)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "source-media"), "base_url": "/media/"},
+        },
+        "private": {
+            "BACKEND": "shop.storage.PrivateStorage",
+            "OPTIONS": {"location": str(tmp_path / "source-private")},
+        },
+    }
     product = ProductFactory(slug="backed-up-shirt")
     VariantFactory(product=product, size="M", stock=5)
     (image,) = shop_services.add_images(product, [clean_image(image_upload("shirt.jpg"))])
