@@ -1,4 +1,4 @@
-.PHONY: demo test lint check bench
+.PHONY: demo test lint check bench production
 demo:  ## the site with demo data, a worker and beat, on SQLite and a file broker (or DATABASE_URL / REDIS_URL when set)
 	scripts/demo
 test:  ## install what the tests need and run the whole suite
@@ -11,3 +11,5 @@ check:
 	  .venv/bin/python manage.py check --deploy --fail-level WARNING
 bench:  ## the catalogue benchmark (PostgreSQL, Redis, wrk)
 	bench/run_catalogue.sh
+production:  ## the production stack without containers (scripts/production; README, "Production")
+	scripts/production

@@ -8,6 +8,7 @@
 """
 
 import json
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -76,7 +77,8 @@ def json_ld(product, images, summary, reviews, shop) -> str:
         "@type": "Product",
         "name": product.name,
         "description": product.description[:500],
-        "image": [settings.SITE_URL.rstrip("/") + image.large.url for image in images[:3]],
+        # urljoin: a bucket's address is absolute already, the disk's is a path on the site.
+        "image": [urljoin(settings.SITE_URL, image.large_url) for image in images[:3]],
         "brand": {"@type": "Brand", "name": shop.name},
         "offers": {
             "@type": "Offer",

@@ -20,7 +20,7 @@ from config.inputs import (
 )
 
 from . import csv_io
-from .images import ACCEPT, check_image, clean_image
+from .images import ACCEPT, check_image, clean_image, clean_original
 from .models import (
     Category,
     CategoryOldSlug,
@@ -126,9 +126,11 @@ class ImagesField(forms.FileField):
         "too_many": gettext_lazy("Upload at most %(n)s images at a time."),
     }
 
-    def __init__(self, *, max_files: int = MAX_IMAGES_PER_UPLOAD, **kwargs):
+    def __init__(self, *, max_files: int = MAX_IMAGES_PER_UPLOAD, renditions=True, **kwargs):
         super().__init__(**kwargs)
         self.max_files = max_files
+        # False: the master only, its renditions left to a task (product photos).
+        self.renditions = renditions
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
@@ -142,7 +144,7 @@ class ImagesField(forms.FileField):
                 self.error_messages["too_many"] % {"n": self.max_files}, code="too_many"
             )
         self._each(check_image, files)
-        return self._each(clean_image, files)
+        return self._each(clean_image if self.renditions else clean_original, files)
 
     @staticmethod
     def _each(step, files) -> list:
@@ -222,7 +224,7 @@ class ProductForm(BilingualForm):
         help_text=gettext_lazy("Separated by commas, e.g. Navy, Oat white"),
         widget=forms.TextInput(attrs={"placeholder": "Navy, Oat white"}),
     )
-    new_images = ImagesField(label=gettext_lazy("Add photos"), required=False)
+    new_images = ImagesField(label=gettext_lazy("Add photos"), required=False, renditions=False)
 
     class Meta:
         model = Product
@@ -433,7 +435,7 @@ class ImageAltForm(forms.Form):
 
 
 class ImageUploadForm(forms.Form):
-    images = ImagesField(label=gettext_lazy("Photos"))
+    images = ImagesField(label=gettext_lazy("Photos"), renditions=False)
 
 
 class StockAdjustForm(forms.Form):

@@ -348,6 +348,20 @@ class ProductImage(models.Model):
     def alt_text(self) -> str:
         return self.alt or self.product.name
 
+    # Until the task made the renditions (a few seconds after the upload), pages show the
+    # master: already cleaned, at most 2400 px, just heavier.
+    @property
+    def ready(self) -> bool:
+        return bool(self.small and self.large)
+
+    @property
+    def small_url(self) -> str:
+        return (self.small or self.original).url
+
+    @property
+    def large_url(self) -> str:
+        return (self.large or self.original).url
+
 
 class StockAdjustment(models.Model):
     """Every manual stock change, with who made it and why."""

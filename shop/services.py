@@ -13,10 +13,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
+from config.celery import publish_on_commit
 from config.inputs import int_range
 
 from .cache import bump_catalogue_version
-from .images import CleanImage, store_image_files
+from .images import CleanImage, make_renditions, store_image_files
 from .models import (
     Category,
     CategoryOldSlug,
@@ -129,7 +130,14 @@ def save_category(category: Category) -> Category:
 
 @transaction.atomic
 def add_images(product: Product, images: Iterable[CleanImage]) -> list[ProductImage]:
-    """Store cleaned images after the product's last one; files are written once, here."""
+    """Store cleaned images after the product's last one; files are written once, here.
+
+    Images cleaned without renditions (images.clean_original) get them from the
+    make_product_renditions task, queued once this commits (and by its sweep if the broker
+    could not take it); pages show the master meanwhile (ProductImage.small_url).
+    """
+    from .tasks import make_product_renditions  # tasks import services
+
     start = (product.images.aggregate(top=Max("position"))["top"] or 0) + 1
     created = []
     for offset, image in enumerate(images):
@@ -137,7 +145,25 @@ def add_images(product: Product, images: Iterable[CleanImage]) -> list[ProductIm
         store_image_files(row, image)
         row.save()
         created.append(row)
+        if not image.renditions:
+            publish_on_commit(make_product_renditions, row.pk)
     return created
+
+
+def make_image_renditions(image_id: int) -> bool:
+    """Make a product image's renditions from its stored master, once.
+
+    Idempotent: the row is locked while they are made, and a row that has them is left alone
+    (returns False), so two runs never make two sets; a row deleted meanwhile is skipped.
+    The files replace any a cut-off run left under the same names.
+    """
+    with transaction.atomic():
+        row = ProductImage.objects.select_for_update().filter(pk=image_id).first()
+        if row is None or not make_renditions(row):
+            return False
+        row.save(update_fields=["small", "large"])
+    transaction.on_commit(bump_catalogue_version, robust=True)
+    return True
 
 
 def _move_and_renumber(rows: list, moved, direction: str) -> None:

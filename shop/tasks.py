@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from config.celery import publish
+from config.celery import RETRY_ON_DATABASE_ERRORS, publish
 
 from .csv_io import UnreadableFile, apply_import, decode, parse_import
-from .models import ImportJob
+from .models import ImportJob, ProductImage
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +131,40 @@ def _run(job: ImportJob) -> str:
             finished_at=timezone.now(),
         )
     return "done"
+
+
+# What a store that is restarting or briefly unreachable raises through boto3 or the disk.
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    STORAGE_ERRORS: tuple = (OSError, BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover
+    STORAGE_ERRORS = (OSError,)
+
+
+@shared_task(
+    acks_late=True,
+    **{
+        **RETRY_ON_DATABASE_ERRORS,
+        "autoretry_for": RETRY_ON_DATABASE_ERRORS["autoretry_for"] + STORAGE_ERRORS,
+    },
+)
+def make_product_renditions(image_id: int) -> bool:
+    """Make one product photo's WebP renditions (services.make_image_renditions).
+
+    Thin and safe to run twice (the second run finds them made); retried on database and
+    storage errors; the sweep queues again a photo whose task was lost.
+    """
+    from .services import make_image_renditions
+
+    return make_image_renditions(image_id)
+
+
+@shared_task
+def sweep_renditions() -> int:
+    """Periodic (beat, every minute): queue again the product photos still without renditions
+    SWEEP_GRACE after their upload (the broker was down, or the task failed for good)."""
+    waiting = ProductImage.objects.filter(
+        small="", created_at__lte=timezone.now() - SWEEP_GRACE
+    ).values_list("pk", flat=True)[:500]
+    return sum(publish(make_product_renditions, pk) for pk in waiting)

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from accounts.models import OWNER, SUPPORT
 
 from .factories import UserFactory
+from .s3 import s3_media, s3_server  # noqa: F401 - fixtures: the local S3 server
 
 # live_server and sync Playwright share a thread with Django's ORM in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

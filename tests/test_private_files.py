@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from reviews import services as review_services
@@ -196,10 +196,12 @@ def test_a_failed_hide_leaves_the_photos_where_the_rows_say(owner, photographed_
 
 # ---------------------------------------------------------------- product photos
 def upload_photos(owner_client, product, n: int) -> list[ProductImage]:
-    owner_client.post(
-        reverse("shop_manage:image_upload", args=[product.pk]),
-        {"images": [image_upload(f"{i}.jpg") for i in range(n)]},
-    )
+    """Upload `n` photos as the owner; the renditions task runs after the commit, as live."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        owner_client.post(
+            reverse("shop_manage:image_upload", args=[product.pk]),
+            {"images": [image_upload(f"{i}.jpg") for i in range(n)]},
+        )
     return list(product.images.all())
 
 

@@ -239,11 +239,69 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # folder no web server serves, outside MEDIA_ROOT. STORAGES["private"] can become a private
 # bucket (django-storages) without a migration.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+# Media in an S3-compatible object store (AWS S3, Aliyun OSS, Tencent COS, MinIO) when
+# MEDIA_BUCKET is set; the local disk otherwise (the demo's default). Through django-storages:
+#   S3_ENDPOINT_URL       the store's API address, e.g. https://oss-cn-hangzhou.aliyuncs.com,
+#                         https://cos.ap-shanghai.myqcloud.com, http://127.0.0.1:9000 (MinIO);
+#                         empty for AWS itself
+#   S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY   the keys the shop writes and reads with
+#   S3_REGION             the region name (cn-hangzhou, ap-shanghai, us-east-1 for MinIO)
+#   MEDIA_BUCKET          public-read bucket for product, review and logo photos
+#   PRIVATE_BUCKET        a second bucket, never public: CSV imports, ticket attachments,
+#                         photos withdrawn for personal data (streamed by role-checking views)
+#   S3_PUBLIC_URL         the address photos are fetched from by browsers (a CDN or the
+#                         bucket's own domain, e.g. https://img.example.cn); default
+#                         S3_ENDPOINT_URL/MEDIA_BUCKET
+#   S3_ADDRESSING_STYLE   "path" (default: MinIO, moto) or "virtual" (Aliyun OSS requires it,
+#                         COS prefers it)
+#   S3_SIGNATURE_VERSION  "s3v4" (default; OSS, COS and MinIO all accept it)
+PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def s3_storages(environ) -> dict:
+    """STORAGES["default"] and ["private"] for the buckets `environ` names, or {} for disk."""
+    bucket = environ.get("MEDIA_BUCKET", "")
+    if not bucket:
+        return {}
+    endpoint = environ.get("S3_ENDPOINT_URL", "").rstrip("/") or None
+    common = {
+        "endpoint_url": endpoint,
+        "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "region_name": environ.get("S3_REGION") or None,
+        "addressing_style": environ.get("S3_ADDRESSING_STYLE", "path"),
+        "signature_version": environ.get("S3_SIGNATURE_VERSION", "s3v4"),
+    }
+    public_url = environ.get("S3_PUBLIC_URL", "").rstrip("/")
+    if not public_url and endpoint:
+        public_url = f"{endpoint}/{bucket}"
+    public = {**common, "bucket_name": bucket, "querystring_auth": False}
+    public["object_parameters"] = {"CacheControl": PUBLIC_CACHE_CONTROL}
+    if public_url:
+        scheme, _, rest = public_url.partition("//")
+        public.update(url_protocol=scheme, custom_domain=rest)
+    result = {"default": {"BACKEND": "shop.storage.PublicMediaStorage", "OPTIONS": public}}
+    private_bucket = environ.get("PRIVATE_BUCKET", "")
+    if private_bucket:
+        result["private"] = {
+            "BACKEND": "shop.storage.PrivateMediaStorage",
+            "OPTIONS": {**common, "bucket_name": private_bucket},
+        }
+    return result
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "shop.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    **s3_storages(os.environ),
 }
+# Where the photos' addresses point, for the Content-Security-Policy's img-src below.
+MEDIA_ORIGIN = ""
+if "OPTIONS" in STORAGES["default"] and STORAGES["default"]["OPTIONS"].get("custom_domain"):
+    _public = STORAGES["default"]["OPTIONS"]
+    MEDIA_ORIGIN = f"{_public['url_protocol']}//{_public['custom_domain'].split('/')[0]}"
 # Uploads: the image pipeline refuses files over 20 MB; let Django stream them to disk first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -385,6 +443,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-expired-payments": {"task": "payments.tasks.close_expired_payments", "schedule": 60.0},
     "reconcile-payments": {"task": "payments.tasks.reconcile_payments", "schedule": 120.0},
     "start-pending-imports": {"task": "shop.tasks.sweep_imports", "schedule": 60.0},
+    "make-missing-renditions": {"task": "shop.tasks.sweep_renditions", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -414,7 +473,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

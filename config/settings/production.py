@@ -49,7 +49,12 @@ if (SMS_PROVIDER or "console").strip().lower() == "console":
         "production set SMS_PROVIDER=aliyun or tencent with its keys (README, Configuration)."
     )
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that terminates TLS (Caddy, nginx, a load balancer) and sets
+# X-Forwarded-Proto: trust that header (TLS_PROXY=1, the default), or every request looks like
+# plain http and SECURE_SSL_REDIRECT loops. TLS_PROXY=0 when gunicorn faces clients itself, so
+# that no client can claim https by sending the header.
+if env_bool("TLS_PROXY", True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # ---------------------------------------------------------------- logs and error reports
 # Every log line is one JSON object on stdout (config.logs): one per request and per task,
 # with private links redacted; gunicorn's own access log stays off for that reason.

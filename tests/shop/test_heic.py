@@ -201,10 +201,13 @@ def test_every_photo_input_offers_heic(client, owner_client):
 
 
 @pytest.mark.django_db
-def test_an_owner_uploads_a_heic_product_photo(owner_client):
+def test_an_owner_uploads_a_heic_product_photo(owner_client, on_commit):
     product = ProductFactory()
     url = reverse("shop_manage:image_upload", args=[product.pk])
-    response = owner_client.post(url, {"images": [upload(phone_photo())]}, HTTP_HX_REQUEST="true")
+    with on_commit():  # the renditions' task, after the commit
+        response = owner_client.post(
+            url, {"images": [upload(phone_photo())]}, HTTP_HX_REQUEST="true"
+        )
     assert response.status_code == 200
     image = ProductImage.objects.get(product=product)
     assert (image.width, image.height) == (32, 64)

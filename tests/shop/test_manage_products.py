@@ -30,10 +30,11 @@ def product_data(category, **overrides):
     return data
 
 
-def test_owner_creates_a_product_with_variant_grid_and_photo(owner_client):
+def test_owner_creates_a_product_with_variant_grid_and_photo(owner_client, on_commit):
     category = CategoryFactory()
     data = product_data(category, new_images=[image_upload("a.jpg"), image_upload("b.jpg")])
-    response = owner_client.post(reverse("shop_manage:product_create"), data)
+    with on_commit():  # the renditions' task, after the commit
+        response = owner_client.post(reverse("shop_manage:product_create"), data)
     product = Product.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("shop_manage:product_edit", args=[product.pk])
