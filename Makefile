@@ -6,7 +6,7 @@ test:  ## install what the tests need and run the whole suite
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 check:
-	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(python3 -c 'print("x"*60)') \
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	  SMS_PROVIDER=aliyun SMS_ALIYUN_ACCESS_KEY_ID=check SMS_ALIYUN_ACCESS_KEY_SECRET=check \
 	  .venv/bin/python manage.py check --deploy --fail-level WARNING
 bench:  ## the catalogue benchmark (PostgreSQL, Redis, wrk)

@@ -50,7 +50,8 @@ def test_the_upload_answers_with_the_master_and_the_task_makes_the_renditions_on
     first = images[0]
     assert first.original.url in page and "-400.webp" not in page and "srcset" not in page
 
-    assert tasks.make_product_renditions.apply(args=[first.pk]).get() is True
+    with on_commit():  # the worker's transaction commits: the catalogue's version moves on
+        assert tasks.make_product_renditions.apply(args=[first.pk]).get() is True
     first.refresh_from_db()
     assert first.small.name.endswith("-400.webp") and first.large.name.endswith("-1200.webp")
     stem = first.original.name.removesuffix(".webp")
