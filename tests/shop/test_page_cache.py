@@ -176,6 +176,10 @@ def test_200_random_utm_requests_store_one_page_in_redis(product):
             stored = list(client.scan_iter(match=f"{prefix}:*", count=1000))
             pages = [key for key in stored if b":page:" in key]
             assert len(pages) == 1
-            assert len(stored) <= 5  # the page, the grid, the facets, the version
+            # One card per product shown (one product here), and besides: the page, the grid,
+            # the facets, the shop profile, the version.
+            cards = [key for key in stored if b":catalogue:card:" in key]
+            assert len(cards) == 1
+            assert len(stored) - len(cards) <= 5
         finally:
             redis.clear()
