@@ -40,6 +40,8 @@ export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
 export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/4}
 export VAR_DIR="$ROOT/bench/var"
 export LOG_LEVEL=WARNING
+export SMS_PROVIDER=messaging.sms.console.ConsoleSms  # production refuses "console"; nothing is sent
+export HEALTHZ_DISPATCHER_MINUTES=1000000  # no beat here: the readiness probe must not wait for a dispatcher
 export EMAIL_BACKEND=bench.followups.count_backend.CountingBackend
 # Production refuses the console SMS provider by name; a bench sends nothing, on purpose.
 export SMS_PROVIDER=messaging.sms.console.ConsoleSms

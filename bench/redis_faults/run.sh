@@ -51,6 +51,7 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 # The buyers send X-Forwarded-For, one address each, as through one proxy: the public write
 # limits then count each buyer apart, as they would real ones.
 export TRUSTED_PROXY_COUNT=1
+export HEALTHZ_DISPATCHER_MINUTES=1000000  # /healthz is probed for the database, cache and broker here
 export VAR_DIR="$ROOT/bench/var/redis-faults"
 export LOG_LEVEL=WARNING
 export EMAIL_BACKEND=bench.followups.count_backend.CountingBackend
