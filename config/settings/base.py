@@ -514,8 +514,10 @@ PUBLIC_WRITE_LIMITS = {
     "reviews:helpful": [],  # limited in the view, which answers its own htmx fragment
     "orders:checkout": [("ip", "30/10m"), ("post:email", "10/h")],
     # Providers post notifications from a few addresses and retry whatever is not answered
-    # "success" for hours: a limit would only delay payments. Each one is verified by signature.
-    "payments:notify": [],
+    # "success" for hours, so the limit is generous (a small shop's busiest minute is far
+    # below it) and a limited one comes again; it bounds what a stranger's flood of forged
+    # notifications costs in signature checks.
+    "payments:notify": [("ip", "300/m")],
     "payments:pay": [("ip", "30/10m")],
 }
 

@@ -124,6 +124,21 @@ def test_bad_signature_is_refused(client, alipay, shop_profile):
     assert PaymentNotice.objects.count() == 0
 
 
+def test_notifications_are_limited_per_address_and_generously(client, settings, alipay):
+    per_minute = int(dict(settings.PUBLIC_WRITE_LIMITS["payments:notify"])["ip"].split("/")[0])
+    assert per_minute >= 300  # a provider's retries and bursts pass
+    settings.PUBLIC_WRITE_LIMITS = {
+        **settings.PUBLIC_WRITE_LIMITS,
+        "payments:notify": [("ip", "5/m")],
+    }
+    url = "/payments/notify/alipay/"
+    for _ in range(5):
+        assert client.post(url, data={"sign": "forged"}).status_code == 400
+    assert client.post(url, data={"sign": "forged"}).status_code == 429
+    # Another address (the provider's) is still heard.
+    assert client.post(url, data={"sign": "x"}, REMOTE_ADDR="203.0.113.9").status_code == 400
+
+
 def test_notify_is_post_only_and_needs_no_csrf(alipay, shop_profile):
     from django.test import Client
 
