@@ -15,6 +15,10 @@ and links, a thread of messages). A repeat request is answered from the cache, k
 - the minute: relative times ("3 hours late", "in 2 days", "5 minutes ago") and what turns
   overdue by the clock alone are at most a minute old (STAFF_PAGE_CACHE_SECONDS).
 
+What no version follows shows within two minutes (its own minute of shop.cache.cached_figures,
+then the page's): a new member in the assignee menu, a member's new name on their messages,
+the dashboard's failed follow-ups, the orders asked for a review on the reputation page.
+
 The stored page holds none of the session's own parts: the CSRF token, the flash messages and
 the header's role blocks are markers filled per answer (shop.personal), as in the shoppers'
 page cache, so a member signed in twice gets each session's token and messages. An answer is
