@@ -5,6 +5,7 @@ is never another's, and each session gets its own CSRF token and flash messages.
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token
@@ -229,3 +230,18 @@ def test_a_cached_ticket_page_holds_no_buyer_link(support_client, on_commit):
     for _ in range(2):
         html = get(support_client, ticket.get_manage_url())[0].content.decode()
         assert order.tracking_token not in html and ticket.token not in html
+
+
+def test_the_htmx_poll_and_each_language_have_pages_of_their_own(support_client, on_commit):
+    with on_commit():
+        open_ticket()
+    assert "<html" in get(support_client, INBOX)[0].content.decode()
+    poll = {"HX-Request": "true", "HX-Target": "inbox"}
+    fragment, _ = get(support_client, INBOX, headers=poll)
+    assert state(fragment) == "miss" and "<html" not in fragment.content.decode()
+    again, _ = get(support_client, INBOX, headers=poll)
+    assert state(again) == "hit" and "data-announce" in again.content.decode()
+
+    support_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese, _ = get(support_client, INBOX)
+    assert state(chinese) == "miss" and '<html lang="zh-hans">' in chinese.content.decode()
