@@ -49,5 +49,8 @@ def register() -> None:
     product_page.register("orders", template={"purchase": "orders/_product_purchase.html"})
     manage_menu.register("orders", template={"owner": "orders/manage/_menu.html"})
     manage_today.register(
-        "orders", template={"today": "orders/manage/_today.html"}, context=today_context
+        "orders",
+        template={"today": "orders/manage/_today.html"},
+        context=today_context,
+        depends=(ORDERS_VERSION,),
     )

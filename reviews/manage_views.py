@@ -8,12 +8,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required
 from config.inputs import safe_next
+from orders.receivers import ORDERS_VERSION
 from shop.cache import cached_figures
 from shop.models import Product
+from shop.staff_cache import cache_staff_page
+from support.selectors import VERSION_KEY as INBOX_VERSION
 
 from . import services
 from .forms import HideForm, ModerationLogFilter, ReplyForm, ReviewAdminFilter
 from .models import HideReason, Review
+from .receivers import REVIEWS_VERSION
 from .selectors import moderation_log as moderation_entries
 from .selectors import reviews_for_owner
 
@@ -131,11 +135,16 @@ def moderation_log(request):
 
 
 @owner_required
+@cache_staff_page(depends=(REVIEWS_VERSION, ORDERS_VERSION, INBOX_VERSION))
 def reputation_dashboard(request):
     from .reputation import branding_checklist, figures
 
-    # Aggregates over every review, ticket and order of 90 days: at most a minute old.
-    data = cached_figures("reputation", figures)
+    # Aggregates over every review, ticket and order of 90 days: computed again after a
+    # review, an order or a ticket changed; which orders were asked for a review (the
+    # follow-up dispatcher's plain SQL sends no signal) is at most a minute old.
+    data = cached_figures(
+        "reputation", figures, depends=(REVIEWS_VERSION, ORDERS_VERSION, INBOX_VERSION)
+    )
     checklist = branding_checklist(data)
     return render(
         request,

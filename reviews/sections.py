@@ -156,8 +156,12 @@ def register() -> None:
         "reviews",
         template={"customer": "reviews/manage/_customer_reviews.html"},
         context=customer_reviews_context,
+        depends=(REVIEWS_VERSION,),
     )
     manage_menu.register("reviews", template={"owner": "reviews/manage/_menu.html"})
     manage_today.register(
-        "reviews", template={"today": "reviews/manage/_today.html"}, context=today_context
+        "reviews",
+        template={"today": "reviews/manage/_today.html"},
+        context=today_context,
+        depends=(REVIEWS_VERSION,),
     )

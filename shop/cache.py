@@ -119,11 +119,10 @@ def bump_on_commit(key: str):
     return receiver
 
 
-def cached_figures(name: str, compute, *, depends: tuple[str, ...] = (), seconds=None):
-    """compute()'s value, cached under `name` and the current values of the version keys in
-    `depends`, for at most `seconds` (FIGURES_SECONDS). The value must be picklable."""
-    versions = cache.get_many(depends) if depends else {}
-    missing = [k for k in depends if k not in versions]
+def current_versions(keys: tuple[str, ...]) -> list[str]:
+    """The current value of each version key, in order (one cache round trip when all exist)."""
+    versions = cache.get_many(keys) if keys else {}
+    missing = [k for k in keys if k not in versions]
     if missing:
         # Started the way catalogue_version() starts one (at random, kept by add), so that a
         # version first read here is the one every later reader sees: else the figures would
@@ -131,7 +130,13 @@ def cached_figures(name: str, compute, *, depends: tuple[str, ...] = (), seconds
         for k in missing:
             cache.add(k, secrets.randbelow(2**40) + 1, timeout=None)
         versions.update(cache.get_many(missing))
-    key = "figures:" + ":".join([name, *(str(versions.get(k, 1)) for k in depends)])
+    return [str(versions.get(k, 1)) for k in keys]
+
+
+def cached_figures(name: str, compute, *, depends: tuple[str, ...] = (), seconds=None):
+    """compute()'s value, cached under `name` and the current values of the version keys in
+    `depends`, for at most `seconds` (FIGURES_SECONDS). The value must be picklable."""
+    key = "figures:" + ":".join([name, *current_versions(depends)])
     value = cache.get(key)
     if value is None:
         value = compute()

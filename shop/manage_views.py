@@ -34,6 +34,7 @@ from .forms import (
 from .models import Category, ImportJob, Product, ProductImage, ShopProfile, Variant
 from .sections import manage_today
 from .selectors import products_for_owner, variants_for_stock
+from .staff_cache import cache_staff_page
 from .tasks import import_products
 
 LOW_STOCK = 3
@@ -60,6 +61,7 @@ def _catalogue_figures() -> dict:
 
 
 @role_required(OWNER, SUPPORT)
+@cache_staff_page(depends=manage_today.depends)
 def dashboard(request):
     """Today's work first (each app's items through shop.sections.manage_today, one query
     each), then the catalogue's figures: a fixed number of queries whatever the shop holds.

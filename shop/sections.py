@@ -43,6 +43,7 @@ class Section:
     context: ContextFn | None = None
     params: tuple[str, ...] = ()
     fragments: dict[str, ContextFn] = field(default_factory=dict)
+    depends: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,21 @@ class Sections:
         context: ContextFn | None = None,
         params: Iterable[str] = (),
         fragments: dict[str, ContextFn] | None = None,
+        depends: Iterable[str] = (),
     ) -> Section:
         """Add (or, under the same name, replace) a part of this page.
 
         Registering again under one name replaces the part, so a ready() that runs twice (tests
         that reload apps) or an app that takes a part over from another leaves one part.
+        `depends`: the version keys (shop.cache) bumped when what the part shows changes, for
+        the lower page's cache key (shop.staff_cache) when the page is cached.
         """
         templates = {MAIN: template} if isinstance(template, str) else dict(template)
         if fragments and MAIN not in templates:
             raise ValueError("A section with fragments needs a main template to hold them.")
-        section = Section(name, templates, context, tuple(params), dict(fragments or {}))
+        section = Section(
+            name, templates, context, tuple(params), dict(fragments or {}), tuple(depends)
+        )
         self._sections[name] = section
         return section
 
@@ -94,6 +100,10 @@ class Sections:
     def params(self) -> tuple[str, ...]:
         """Every query parameter the parts read, each once (for the page cache's key)."""
         return tuple(dict.fromkeys(p for s in self._sections.values() for p in s.params))
+
+    def depends(self) -> tuple[str, ...]:
+        """Every version key the parts follow, each once (for a cached page's key)."""
+        return tuple(dict.fromkeys(k for s in self._sections.values() for k in s.depends))
 
     def htmx_targets(self) -> tuple[str, ...]:
         return tuple(t for s in self._sections.values() for t in s.fragments)

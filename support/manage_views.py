@@ -19,7 +19,9 @@ from config.inputs import parse_id
 from config.logs import concerns
 from orders import services as order_services
 from orders.manage_forms import CancelForm
+from orders.receivers import ORDERS_VERSION
 from shop.cache import cached_figures
+from shop.staff_cache import cache_staff_page
 from shop.storage import private_file_response
 
 from . import services
@@ -27,6 +29,7 @@ from .forms import CannedReplyForm, InboxFilterForm, StaffReplyForm, new_nonce
 from .models import CannedReply, Ticket, TicketAttachment
 from .receivers import CANNED_VERSION
 from .sections import ticket_page
+from .selectors import VERSION_KEY as INBOX_VERSION
 from .selectors import (
     VIEWS,
     canned_body,
@@ -41,6 +44,7 @@ staff_required = role_required(OWNER, SUPPORT)
 
 
 @staff_required
+@cache_staff_page(depends=(INBOX_VERSION,))
 def ticket_list(request):
     form = InboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -133,7 +137,15 @@ def _detail(request, ticket, form=None, status=200, *, loaded=False):
     return render(request, "support/manage/ticket_detail.html", context, status=status)
 
 
+def _ticket_page_depends() -> tuple[str, ...]:
+    # The ticket, its thread and the customer's other tickets (every ticket and message change
+    # bumps the inbox version), the order and the customer's other orders, the canned
+    # replies, and whatever the higher apps' parts show (their reviews).
+    return (INBOX_VERSION, ORDERS_VERSION, CANNED_VERSION, *ticket_page.depends())
+
+
 @staff_required
+@cache_staff_page(depends=_ticket_page_depends)
 def ticket_detail(request, pk: int):
     ticket = get_object_or_404(TICKET_PAGE, pk=pk)
     if request.method == "POST":

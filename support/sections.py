@@ -39,5 +39,8 @@ def register() -> None:
     tracking_page.register("support", template={"help": "support/_order_help_link.html"})
     manage_menu.register("support", template={"staff": "support/manage/_menu.html"})
     manage_today.register(
-        "support", template={"today": "support/manage/_today.html"}, context=today_context
+        "support",
+        template={"today": "support/manage/_today.html"},
+        context=today_context,
+        depends=(VERSION_KEY,),
     )

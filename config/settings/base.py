@@ -453,6 +453,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 ORDER_ASSUME_DELIVERED_DAYS = int(os.environ.get("ORDER_ASSUME_DELIVERED_DAYS", "10"))
 CATALOGUE_PAGE_SIZE = 24
 CATALOGUE_CACHE_SECONDS = int(os.environ.get("CATALOGUE_CACHE_SECONDS", "300"))
+# The staff pages' cache (shop.staff_cache): pages follow every change at once through version
+# keys; this bounds what moves with the clock alone (relative times, overdue). 0: no cache.
+STAFF_PAGE_CACHE_SECONDS = int(os.environ.get("STAFF_PAGE_CACHE_SECONDS", "60"))
 
 # ---------------------------------------------------------------- security (tightened in production)
 SESSION_COOKIE_HTTPONLY = True
