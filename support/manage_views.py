@@ -20,6 +20,7 @@ from config.logs import concerns
 from orders import services as order_services
 from orders.manage_forms import CancelForm
 from orders.receivers import ORDERS_VERSION
+from shop import personal
 from shop.cache import cached_figures
 from shop.staff_cache import cache_staff_page
 from shop.storage import private_file_response
@@ -41,6 +42,7 @@ from .selectors import (
 )
 
 staff_required = role_required(OWNER, SUPPORT)
+personal.register("reply_nonce", lambda request: new_nonce())
 
 
 @staff_required
@@ -119,7 +121,10 @@ def _detail(request, ticket, form=None, status=200, *, loaded=False):
     if parse_id(chosen):
         reply = next((c for c in canned if c.pk == parse_id(chosen)), None)
         initial_body = services.render_canned(canned_body(reply, language), ticket) if reply else ""
-    form = form or StaffReplyForm(initial={"nonce": new_nonce(), "body": initial_body})
+    # A stored page must not give two tabs one nonce (the second tab's reply would be taken for
+    # a repeat of the first and dropped): the cached page holds a marker, filled per answer.
+    nonce = personal.part_marker("reply_nonce") if personal.rendering_for_cache(request) else None
+    form = form or StaffReplyForm(initial={"nonce": nonce or new_nonce(), "body": initial_body})
     order = ticket.order
     context = {
         "ticket": ticket,
