@@ -52,11 +52,11 @@ def _begin() -> contextvars.Token:
     return _concerns.set({})
 
 
-def redact_path(path: str) -> str:
+def redact_path(path: str, match=None) -> str:
     """`path` with each private URL argument replaced by <its name>; a path that matches no
-    URL keeps only its first segment (it may be a link with a character missing)."""
-    match = None
-    for candidate in (path, path if path.endswith("/") else path + "/"):
+    URL keeps only its first segment (it may be a link with a character missing). `match`: the
+    path's ResolverMatch when the caller has it (the request's own), saving a second resolve."""
+    for candidate in () if match else (path, path if path.endswith("/") else path + "/"):
         try:
             match = resolve(candidate)
             break
@@ -100,9 +100,16 @@ class RequestLogMiddleware:
         token = _begin()
         try:
             response = self.get_response(request)
+            if not request_log.isEnabledFor(logging.INFO):
+                return response
+            # The handler resolved the path already (not for a 404); with a script prefix the
+            # logged path is not the one it resolved, so it is resolved again.
+            match = getattr(request, "resolver_match", None)
             fields = {
                 "method": request.method,
-                "path": redact_path(request.path),
+                "path": redact_path(
+                    request.path, match if request.path == request.path_info else None
+                ),
                 "status": response.status_code,
                 "duration_ms": round((time.monotonic() - began) * 1000, 1),
             }
