@@ -227,7 +227,7 @@ def shop_data() -> dict:
     owner = User.objects.get(email="owner@demo.shop")
     session = SessionStore()
     session[SESSION_KEY] = str(owner.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.RolesModelBackend"
     session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
     session.create()
     slugs = list(

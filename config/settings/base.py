@@ -151,9 +151,13 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
 # Django's backend first: the admin and the tests' force_login use it; allauth's for sign-in.
+# Django's and allauth's, loading the session's user with their roles in one query
+# (accounts.backends). A session names the backend that signed it in: those signed in under
+# the plain two before this change sign in again once (listing those too would hash every
+# wrong password twice more).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.RolesModelBackend",
+    "accounts.backends.RolesAuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "shop:home"

@@ -88,3 +88,44 @@ def test_wrong_password_shows_a_message(client, owner):
     assert response.status_code == 200
     assert "password you specified are not correct" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+# ------------------------------------------- the session's user comes with their roles
+def test_a_signed_in_staff_page_loads_the_user_and_roles_in_one_query(client, support_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(support_user)
+    client.get(reverse("support_manage:ticket_list"))  # the page itself now cached
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("support_manage:ticket_list")).status_code == 200
+    (query,) = [q["sql"] for q in captured.captured_queries]
+    assert "accounts_user_groups" in query
+
+
+def test_a_role_taken_away_holds_from_the_next_request(client, support_user):
+    client.force_login(support_user)
+    inbox = reverse("support_manage:ticket_list")
+    assert client.get(inbox).status_code == 200
+    support_user.groups.clear()
+    assert client.get(inbox).status_code == 403
+    support_user.groups.add(Group.objects.get(name=OWNER))
+    assert client.get(reverse("shop_manage:product_list")).status_code == 200
+
+
+def test_a_user_in_another_group_too_has_every_role_right(support_user):
+    from accounts.backends import RolesModelBackend
+
+    support_user.groups.add(Group.objects.create(name="Packers"))
+    user = RolesModelBackend().get_user(support_user.pk)
+    assert user.has_role(SUPPORT) and user.has_role("Packers") and not user.has_role(OWNER)
+    support_user.groups.remove(Group.objects.get(name="Packers"))
+    alone = RolesModelBackend().get_user(support_user.pk)
+    assert alone.has_role(SUPPORT) and not alone.has_role("Packers")
+
+
+def test_an_inactive_user_is_no_longer_signed_in(client, support_user):
+    client.force_login(support_user)
+    support_user.is_active = False
+    support_user.save()
+    assert client.get(reverse("support_manage:ticket_list")).status_code == 302

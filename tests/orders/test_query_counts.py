@@ -62,18 +62,18 @@ def test_my_orders(client, customer, pin_queries):
             order_of(2, customer=customer)
         return reverse("orders:my_orders")
 
-    pin_queries(client, 7, page)
+    pin_queries(client, 6, page)
 
 
 # ----------------------------------------------------------------- the owner's pages
 def test_manage_order_list(owner_client, pin_queries):
     page = lambda n: [order_of(2) for _ in range(n)] and reverse("orders_manage:order_list")  # noqa: E731
-    pin_queries(owner_client, 8, page)
+    pin_queries(owner_client, 7, page)
 
 
 def test_manage_order_list_filtered(owner_client, pin_queries):
     url = reverse("orders_manage:order_list") + "?q=example&status=placed&placed_from=2000-01-01"
-    pin_queries(owner_client, 8, lambda n: [order_of(2) for _ in range(n)] and url)
+    pin_queries(owner_client, 7, lambda n: [order_of(2) for _ in range(n)] and url)
 
 
 def test_manage_order_page(owner_client, owner, pin_queries):
@@ -82,14 +82,14 @@ def test_manage_order_page(owner_client, owner, pin_queries):
         services.mark_shipped(order, carrier="SF", tracking_number="SF1", acting_user=owner)
         return services.mark_delivered(order, acting_user=owner).get_manage_url()
 
-    pin_queries(owner_client, 8, page)
+    pin_queries(owner_client, 7, page)
 
 
 def test_packing_slip(owner_client, pin_queries):
     page = lambda n: reverse("orders_manage:packing_slip", args=[order_of(n).pk])  # noqa: E731
-    pin_queries(owner_client, 6, page)
+    pin_queries(owner_client, 5, page)
 
 
 def test_manage_order_export(owner_client, pin_queries):
     page = lambda n: [order_of(2) for _ in range(n)] and reverse("orders_manage:order_export")  # noqa: E731
-    pin_queries(owner_client, 4, page)
+    pin_queries(owner_client, 3, page)

@@ -20,7 +20,7 @@ from .test_dashboard import item
 
 pytestmark = pytest.mark.django_db
 
-AUTH = 2  # user, the user's groups (the session is read from the cache: cached_db)
+AUTH = 1  # the user with their roles (accounts.backends; the session is read from the cache)
 
 
 @pytest.fixture(autouse=True)

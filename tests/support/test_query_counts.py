@@ -68,7 +68,7 @@ def test_inbox(client, support_user, pin_queries, view):
         services.open_ticket(email="new@example.com", name="New", topic="size", body="Hello")
         return reverse("support_manage:ticket_list") + f"?view={view}"
 
-    pin_queries(client, 7, page)
+    pin_queries(client, 6, page)
 
 
 def test_inbox_search(client, support_user, pin_queries):
@@ -78,7 +78,7 @@ def test_inbox_search(client, support_user, pin_queries):
         busy_customer(n, support_user)
         return reverse("support_manage:ticket_list") + "?view=all&q=busy"
 
-    pin_queries(client, 8, page)
+    pin_queries(client, 7, page)
 
 
 def test_ticket_page(client, support_user, pin_queries):
@@ -91,7 +91,7 @@ def test_ticket_page(client, support_user, pin_queries):
         )
         return busy_customer(n, support_user).get_manage_url()
 
-    pin_queries(client, 13, page)
+    pin_queries(client, 12, page)
 
 
 def test_canned_replies(client, support_user, pin_queries):
@@ -103,4 +103,4 @@ def test_canned_replies(client, support_user, pin_queries):
         )
         return reverse("support_manage:canned_list")
 
-    pin_queries(client, 5, page)
+    pin_queries(client, 4, page)

@@ -25,11 +25,11 @@ from ..reviews.helpers import delivered_order, review
 
 pytestmark = pytest.mark.django_db
 
-AUTH = 2  # the user and their groups (the session comes from the cache: cached_db)
+AUTH = 1  # the user with their roles (accounts.backends; the session comes from the cache)
 INBOX = reverse("support_manage:ticket_list")
 # What a miss costs once the figures are cached (a ticket changed: the inbox version moved).
-INBOX_MISS = 5  # auth, the view's figures (counts, satisfaction: its version moved), the rows
-TICKET_MISS = 8  # a ticket without an order (one with: its lines too)
+INBOX_MISS = 4  # auth, the view's figures (counts, satisfaction: its version moved), the rows
+TICKET_MISS = 7  # a ticket without an order (one with: its lines too)
 
 
 @pytest.fixture(autouse=True)
