@@ -22,8 +22,7 @@ def with_roles(users):
     memberships = get_user_model().groups.through.objects.filter(user=OuterRef("pk"))
     return users.annotate(
         **{
-            f"_in_{i}": Exists(memberships.filter(group__name=role))
-            for i, role in enumerate(ROLES)
+            f"_in_{i}": Exists(memberships.filter(group__name=role)) for i, role in enumerate(ROLES)
         },
         _in_others=Exists(memberships.exclude(group__name__in=ROLES)),
     )
