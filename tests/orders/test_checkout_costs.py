@@ -8,6 +8,7 @@ confirmation with one INSERT from the order, lines and shop profile it already h
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from messaging.models import Message
@@ -109,3 +110,34 @@ def test_the_confirmation_from_what_place_order_holds_is_the_one_read_back(shop_
     again = build_order_email(order, "placed")  # lines and shop read from the database
     assert (message.subject, message.text, message.html) == (again.subject, again.text, again.html)
     assert order.lines.count() == 2 and order.number in message.text
+
+
+def test_the_first_add_to_a_cart_writes_its_session_with_one_insert(
+    client, shop_profile, django_assert_num_queries
+):
+    variant = VariantFactory(stock=5)
+    # The variant, then the new session's insert in its atomic block (a savepoint and its
+    # release here, in the test's transaction); no lookup of the new key first (it was 5).
+    with django_assert_num_queries(4):
+        client.post(reverse("orders:cart_add"), {"variant": variant.pk, "quantity": 1})
+    assert Session.objects.count() == 1
+
+
+def test_a_new_session_key_that_is_taken_is_drawn_again(shop_profile, monkeypatch):
+    from config import sessions
+
+    first = sessions.SessionStore()
+    first["cart"] = {"1": 1}
+    first.save()
+    drawn = iter([first.session_key, "b" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda *args: next(drawn))
+    second = sessions.SessionStore()
+    second["cart"] = {"2": 1}
+    second.save()
+    assert second.session_key == "b" * 32
+    assert sessions.SessionStore(first.session_key).load() == {"cart": {"1": 1}}
+    assert SessionStore_db(first.session_key) == {"cart": {"1": 1}}
+
+
+def SessionStore_db(key: str) -> dict:  # noqa: N802 - reads the row, not the cache
+    return Session.objects.get(session_key=key).get_decoded()
