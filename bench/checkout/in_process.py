@@ -12,7 +12,9 @@ own: the product page (page-cached), POST /cart/add/, the checkout form, POST /c
 (place_order), the thanks page. The wall clock of a shared machine is noise; CPU time of
 this process (time.process_time) is not, and it is what gunicorn's workers spend per request,
 minus the HTTP parsing. The broker is Redis (the email tasks are published, as in the shop;
-no worker needs to run: run.sh flushes the Redis db before it starts one).
+no worker needs to run: run.sh flushes the Redis db before it starts one). Do not run it
+while run.sh runs on the same database: its orders would count among the run's, and their
+emails, published before run.sh's flush or never picked up, would show as a mismatch.
 
 Prints, per step: CPU ms (median and mean over the checkouts), SQL queries and Redis
 commands per request; then cProfile's top functions (by own time and by cumulative time)
