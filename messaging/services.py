@@ -106,12 +106,16 @@ def queue_message(
     about: str = "",
     about_id: int | None = None,
     channel: str = "email",
+    new_key: bool = False,
 ) -> Message:
     """Record one message to `to` and send it after the caller's transaction commits.
 
     Idempotent by `key`: queueing the same key again returns the first row and sends nothing
-    more, so a caller may queue from code that can run twice. Raises KeyError for a channel
-    that settings.MESSAGING_CHANNELS does not name.
+    more, so a caller may queue from code that can run twice. With `new_key`, the caller
+    knows no row can have the key yet (it names a row the caller created in this transaction,
+    a new order's first message): one INSERT instead of a lookup, a savepoint and the INSERT;
+    a row that has the key after all is an IntegrityError, never a second message.
+    Raises KeyError for a channel that settings.MESSAGING_CHANNELS does not name.
     """
     get_channel(channel)  # refuse an unknown channel now, not in a worker later
     fields = {
@@ -135,7 +139,10 @@ def queue_message(
         if key not in pending:
             pending[key] = Message(key=key, **fields)
         return pending[key]
-    message, created = Message.objects.get_or_create(key=key, defaults=fields)
+    if new_key:
+        message, created = Message.objects.create(key=key, **fields), True
+    else:
+        message, created = Message.objects.get_or_create(key=key, defaults=fields)
     if created:
         from .tasks import send_message_task
 

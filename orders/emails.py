@@ -61,16 +61,18 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def build_order_email(order: Order, kind: str) -> Rendered:
+def build_order_email(order: Order, kind: str, *, shop=None, lines=None) -> Rendered:
     """The message for `kind` ("placed", "shipped", "delivered", "cancelled"), in the order's
-    language whoever triggers it (texts made in Python, like the payment instructions, too)."""
+    language whoever triggers it (texts made in Python, like the payment instructions, too).
+    A caller that holds the shop profile and the order's lines (place_order, which just
+    wrote them) passes them; else they are read."""
     if kind not in KINDS:
         raise ValueError(f"unknown order email {kind!r}")
-    shop = ShopProfile.load()
+    shop = shop or ShopProfile.load()
     with translation.override(order.language):
         context = {
             "order": order,
-            "lines": list(order.lines.all()),
+            "lines": list(order.lines.all()) if lines is None else list(lines),
             "shop": shop,
             "tracking_url": absolute_url(order.get_absolute_url()),
             "instructions": order.payment_provider.instructions(order, shop),
@@ -100,15 +102,23 @@ def build_order_sms(order: Order, kind: str) -> Rendered:
     return render_sms(f"orders/sms/{kind}.txt", context, language=order.language, params=params)
 
 
-def queue_order_email(order: Order, kind: str) -> Message:
+def queue_order_email(
+    order: Order, kind: str, *, new_order=False, shop=None, lines=None
+) -> Message:
     """Record the order's `kind` message in the current transaction, to where `reach(order)`
     says (an email, or an SMS); sent once, after commit.
 
     Order notices are transactional: they go to a phone that stopped follow-ups too (the
     buyer needs to know the parcel left and where it is; "TD" stops what we ask, not what
-    they bought)."""
+    they bought). `new_order`: the order was created in this transaction, so no message of it
+    exists yet (one INSERT; messaging.services.queue_message's `new_key`); `shop` and `lines`
+    as for build_order_email."""
     to = reach(order)
-    rendered = build_order_sms(order, kind) if to.by_sms else build_order_email(order, kind)
+    rendered = (
+        build_order_sms(order, kind)
+        if to.by_sms
+        else build_order_email(order, kind, shop=shop, lines=lines)
+    )
     return queue_message(
         rendered,
         to=to.address,
@@ -117,6 +127,7 @@ def queue_order_email(order: Order, kind: str) -> Message:
         about="order",
         about_id=order.pk,
         channel=to.channel,
+        new_key=new_order,
     )
 
 

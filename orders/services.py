@@ -11,7 +11,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.cache import bump_catalogue_version, stock_change_is_visible
+from shop.cache import (
+    bump_catalogue_version,
+    stock_after_change_is_visible,
+    stock_change_is_visible,
+)
 from shop.i18n import supported_language
 from shop.models import Product, ShopProfile, Variant
 
@@ -60,11 +64,11 @@ class Buyer:
     notify_by: str = "email"
 
 
-def _queue_email(order: Order, kind: str) -> None:
+def _queue_email(order: Order, kind: str, **known) -> None:
     from .emails import queue_order_email
 
     # Recorded with the step, sent after commit (messaging sweeps it up if the broker is down).
-    queue_order_email(order, kind)
+    queue_order_email(order, kind, **known)
 
 
 def _event(order: Order, kind: str, *, actor=None, note: str = "", public: bool = True) -> None:
@@ -112,23 +116,23 @@ def place_order(
             # Variant order is fixed so that two orders never wait on each other's rows.
             for variant_id in sorted(items):
                 quantity = items[variant_id]
+                # Taken first, then read. The condition names only this row's columns, so
+                # PostgreSQL re-checks it after waiting for a concurrent buyer's lock (a join
+                # would be checked on a stale snapshot and let the stock go negative). Once
+                # taken, the row is locked until commit, so the read that follows is exact:
+                # the stock left says whether the catalogue's pages change, with no query more.
+                taken = Variant.objects.filter(
+                    pk=variant_id, is_active=True, stock__gte=quantity
+                ).update(stock=F("stock") - quantity)
                 variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
                 on_sale = (
                     variant is not None
                     and variant.is_active
                     and variant.product.status == Product.Status.ACTIVE
                 )
-                # The condition names only this row's columns, so PostgreSQL re-checks it
-                # after waiting for a concurrent buyer's lock (a join would be checked on a
-                # stale snapshot and let the stock go negative).
-                taken = on_sale and Variant.objects.filter(
-                    pk=variant_id, is_active=True, stock__gte=quantity
-                ).update(stock=F("stock") - quantity)
-                if not taken:
-                    available = 0
-                    if on_sale:
-                        variant.refresh_from_db(fields=["stock"])
-                        available = variant.stock
+                if not (taken and on_sale):
+                    # Not taken, or the product is off sale: the savepoint gives any units back.
+                    available = variant.stock if on_sale else 0
                     label = (
                         f"{variant.product.name} ({variant.size}, {variant.colour})"
                         if variant
@@ -167,8 +171,10 @@ def place_order(
                 total=prices.total,
             )
             order.number = f"{timezone.localdate().year}-{order.pk:06d}"
-            order.save(update_fields=["number"])
-            OrderLine.objects.bulk_create(
+            # An update, not save(): the order's post_save already queued the one bump of the
+            # staff figures this order needs (orders.receivers).
+            Order.objects.filter(pk=order.pk).update(number=order.number)
+            order_lines = OrderLine.objects.bulk_create(
                 OrderLine(
                     order=order,
                     variant=variant,
@@ -184,14 +190,16 @@ def place_order(
                 for variant, quantity in lines
             )
             _event(order, OrderEvent.Kind.PLACED)
-            stock_shows = stock_change_is_visible({v.pk: -q for v, q in lines})
+            # Each stock was read after it was taken, under the row's lock: exact.
+            stock_shows = any(stock_after_change_is_visible(v.stock, -q) for v, q in lines)
     except IntegrityError:
         # A double submit raced us to the same checkout key: the first one's order stands.
         existing = Order.objects.filter(checkout_key=checkout_key).first()
         if existing is None:
             raise
         return existing
-    _queue_email(order, "placed")
+    # The order, its lines and the shop are in hand: the message needs no query but its INSERT.
+    _queue_email(order, "placed", new_order=True, shop=shop, lines=order_lines)
     if stock_shows:
         transaction.on_commit(bump_catalogue_version, robust=True)
     return order

@@ -68,6 +68,12 @@ def bump_catalogue_version() -> None:
         _missed_bump.clear()
 
 
+def stock_after_change_is_visible(stock_after: int, added: int) -> bool:
+    """stock_change_is_visible for one variant whose stock after the change is known exactly
+    (read under the change's row lock, in its transaction): no query."""
+    return stock_after <= FEW_LEFT + max(0, added)
+
+
 def stock_change_is_visible(changes: dict[int, int]) -> bool:
     """Whether a stock change shows on a public page; call it after the change, inside its
     transaction (the rows are then locked, their stock exact).

@@ -146,7 +146,9 @@ else:
 # session for the cart count and the menu, and that read is then one Redis round trip instead
 # of a PostgreSQL query. With Redis down (config.cache answers a miss) sessions come from the
 # database, as before.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# config.sessions is Django's cached_db without the lookup before each new key (the insert
+# refuses a duplicate on its own).
+SESSION_ENGINE = "config.sessions"
 
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from messaging import services
@@ -243,3 +243,15 @@ def test_a_provider_gets_the_messages_key_and_its_message_id(note, settings, on_
     # Too long for every provider's metadata: a digest of it, the same each time.
     digest = sent[message_id(long)]["metadata"]["message_key"]
     assert len(digest) <= 80 and digest == short_key(long.key) != long.key
+
+
+def test_a_new_key_is_one_insert_and_a_taken_one_is_refused(
+    note, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        with django_assert_num_queries(1):
+            queue(note(), key="k", new_key=True)
+    assert len(callbacks) == 1  # its send task, after commit
+    with pytest.raises(IntegrityError), transaction.atomic():
+        queue(note(), key="k", new_key=True)
+    assert Message.objects.filter(key="k").count() == 1
