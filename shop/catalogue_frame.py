@@ -33,19 +33,15 @@ from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, escape
 from django.utils.translation import get_language
 
-from . import personal
 from .cache import catalogue_version
 from .forms import CatalogueFilterForm
+from .page_cache import without_tokens
 
 log = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("q", "min_price", "max_price")
 SELECTS = ("category", "size", "colour", "sort")
 TEMPLATE = "shop/product_list.html"
-# The CSRF token as written in a page (the page cache's pattern, for str).
-_TOKEN = re.compile(
-    r'(?:(?<="x-csrftoken": ")|(?<=name="csrfmiddlewaretoken" value="))[A-Za-z0-9]{64}'
-)
 _SPOT = re.compile("\x00frame:([a-z_:]+)\x00")
 
 
@@ -92,7 +88,7 @@ def build(request, facets: dict) -> tuple[str, dict[str, str]] | None:
         request=request,
     )
     # Nobody's token is kept: the page cache fills each visitor's own in its place.
-    page = _TOKEN.sub(personal.CSRF.decode(), page)
+    page = without_tokens(page.encode()).decode()
     # The language switch returns to this very address: a spot, filled per answer.
     address = f'name="next" value="{escape(request.get_full_path())}"'
     if page.count(address) != 1:
