@@ -9,6 +9,7 @@ import secrets
 import threading
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 
 from config.cache import CacheUnavailable, raise_cache_errors
 
@@ -29,31 +30,62 @@ FEW_LEFT = 5
 _missed_bump = threading.Event()
 
 
-def catalogue_version() -> int:
-    if _missed_bump.is_set():
-        bump_catalogue_version()
+# The version read once per request: a catalogue page asked Redis for it six or seven times
+# (page key, grid key, index, cards, profile, facets, frame), a round trip each. Kept from
+# request_started to request_finished only, and dropped by this process's own bumps; a bump by
+# another process shows from the next request on (as it did from the next read before).
+_per_request = threading.local()
+
+
+def _request_started(**kwargs) -> None:
+    _per_request.active, _per_request.version = True, None
+
+
+def _request_finished(**kwargs) -> None:
+    _per_request.active, _per_request.version = False, None
+
+
+request_started.connect(_request_started, dispatch_uid="catalogue_version_memo_start")
+request_finished.connect(_request_finished, dispatch_uid="catalogue_version_memo_end")
+
+
+def _read_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # A random start, not 1: a version number never comes back after Redis lost its data,
         # so what a process keeps in memory per version (shop.catalogue_index) is never taken
         # for the new data's.
         cache.add(VERSION_KEY, secrets.randbelow(2**40) + 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        version = cache.get(VERSION_KEY)
     return version
 
 
 def reliable_catalogue_version() -> int | None:
     """The version, or None when the cache cannot say (Redis away: every answer would be 1)."""
+    if _missed_bump.is_set():
+        bump_catalogue_version()
+    version = getattr(_per_request, "version", None)
+    if version is not None:
+        return version
     try:
         with raise_cache_errors():
-            return catalogue_version()
+            version = _read_version()
     except CacheUnavailable:
         return None
+    if version is not None and getattr(_per_request, "active", False):
+        _per_request.version = version
+    return version
+
+
+def catalogue_version() -> int:
+    version = reliable_catalogue_version()
+    return 1 if version is None else version
 
 
 def bump_catalogue_version() -> None:
     """Make every cached catalogue fragment stale. Never raises: called after commit, a change
     that was saved must not turn into an error page because the cache is away."""
+    _per_request.version = None
     try:
         with raise_cache_errors():
             try:

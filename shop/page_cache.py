@@ -39,9 +39,18 @@ from . import personal
 from .cache import catalogue_version
 
 # A masked CSRF token is 64 letters and digits: in hx-headers and in hidden form inputs.
+# Group 1 is what precedes it. The pattern starts with the literal "csrf" so that re scans for
+# it in C; two look-behinds at every position of a 24 KB page took 1.7 ms per answer.
 TOKEN = re.compile(
-    rb'(?:(?<="x-csrftoken": ")|(?<=name="csrfmiddlewaretoken" value="))[A-Za-z0-9]{64}'
+    rb'(csrf(?:(?<="x-csrf)token": "|(?<=name="csrf)middlewaretoken" value="))[A-Za-z0-9]{64}'
 )
+
+
+def without_tokens(body: bytes) -> bytes:
+    """`body` with each CSRF token replaced by the placeholder the fill puts a token in."""
+    return TOKEN.sub(rb"\1" + PLACEHOLDER, body)
+
+
 PLACEHOLDER = personal.CSRF
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
 # Longer than any filter the pages accept (a search is at most 100 characters).
@@ -175,7 +184,7 @@ def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
                 response, storable = _render_for_cache(view, request, args, kwargs)
                 if response.streaming:
                     return response
-                body = TOKEN.sub(PLACEHOLDER, response.content)
+                body = without_tokens(response.content)
                 if response.status_code == 200 and storable:
                     cache.set(
                         key, (body, response["Content-Type"]), settings.CATALOGUE_CACHE_SECONDS

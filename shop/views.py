@@ -8,16 +8,20 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from config.inputs import page_number as parse_page
 
+from . import catalogue_frame
 from .cache import FEW_LEFT, catalogue_version
+from .context_processors import shop_profile
 from .forms import CatalogueFilterForm
 from .models import Category, CategoryOldSlug, Product, ProductOldSlug
 from .page_cache import cache_public_page
+from .personal import rendering_for_cache
 from .sections import product_page
 from .selectors import (
     catalogue_facets,
@@ -73,7 +77,7 @@ def _query(filters: dict, *, without: str = "") -> str:
     return f"?{urlencode(pairs)}" if pairs else ""
 
 
-def _filter_chips(filters: dict) -> list[dict]:
+def _filter_chips(filters: dict, facets: "_Facets") -> list[dict]:
     """The active filters as chips: what each says, and the same list without it (a plain
     link, so that removing one works without JavaScript)."""
     form = CatalogueFilterForm
@@ -84,8 +88,7 @@ def _filter_chips(filters: dict) -> list[dict]:
         if value in (None, "", False):
             continue
         if name == "category":
-            category = Category.objects.filter(slug=value).first()
-            value = category.name if category else value
+            value = facets.category_name(value)
         chips.append(
             {
                 "label": form.base_fields[name].label,
@@ -97,14 +100,41 @@ def _filter_chips(filters: dict) -> list[dict]:
     return chips
 
 
-def _moved_category(request, slug: str | None):
+class _Facets:
+    """The filter form's choices (catalogue_facets), cached per catalogue version, read from
+    the cache only when the answer needs them: the grid of a cached page does not."""
+
+    def __init__(self):
+        self._value = None
+
+    @property
+    def value(self) -> dict:
+        if self._value is None:
+            key = f"catalogue:facets:{catalogue_version()}"
+            self._value = cache.get(key)
+            if self._value is None:
+                self._value = catalogue_facets()
+                cache.set(key, self._value, settings.CATALOGUE_CACHE_SECONDS)
+        return self._value
+
+    def listed(self, slug: str) -> Category | None:
+        return next((c for c in self.value["categories"] if c.slug == slug), None)
+
+    def category_name(self, slug: str) -> str:
+        # A listed category's name without a query; a hidden one (or junk) is looked up.
+        category = self.listed(slug) or Category.objects.filter(slug=slug).first()
+        return category.name if category else slug
+
+
+def _moved_category(request, slug: str | None, facets: _Facets):
     """A 301 to the same list under the category's new slug when `slug` is an old one."""
-    # One query, only for a filtered list. A live category never has its slug in the old
-    # table (shop.services.keep_old_slug removes it when a row takes the slug again).
+    # One query, only for a filtered list whose category is not a listed one. A live category
+    # never has its slug in the old table (shop.services.keep_old_slug removes it when a row
+    # takes the slug again), so a listed slug needs no look-up.
+    if not slug or facets.listed(slug) is not None:
+        return None
     new_slug = (
         CategoryOldSlug.objects.filter(slug=slug).values_list("category__slug", flat=True).first()
-        if slug
-        else None
     )
     if new_slug is None:
         return None
@@ -119,7 +149,8 @@ def _moved_category(request, slug: str | None):
 def product_list(request):
     form = CatalogueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    moved = _moved_category(request, filters.get("category"))
+    facets = _Facets()
+    moved = _moved_category(request, filters.get("category"), facets)
     if moved is not None:
         return moved
     # A number, so that junk page values share one cached grid rather than one each.
@@ -130,32 +161,32 @@ def product_list(request):
         page, cards = catalogue_page(filters, page_number)
         query = request.GET.copy()
         query.pop("page", None)
-        chips = _filter_chips(filters)
         sort = {"sort": filters["sort"]} if filters.get("sort") else {}
+        # No request: the grid shows nothing of the visitor (and needs no context processor).
         grid_html = render_to_string(
             "shop/product_list.html#product-grid",
             {
                 "page": page,
-                "cards": cards,
+                "cards_html": mark_safe("".join(cards)),  # noqa: S308 (our cached cards)
                 "query": query.urlencode(),
                 "filters": filters,
-                "chips": chips,
+                "chips": _filter_chips(filters, facets),
                 "clear_url": reverse("shop:product_list") + _query(sort),
+                "shop": shop_profile(),
             },
-            request=request,
         )
         cache.set(key, grid_html, settings.CATALOGUE_CACHE_SECONDS)
     if request.htmx and not request.htmx.history_restore_request:
         return HttpResponse(grid_html)
-    facets_key = f"catalogue:facets:{catalogue_version()}"
-    facets = cache.get(facets_key)
-    if facets is None:
-        facets = catalogue_facets()
-        cache.set(facets_key, facets, settings.CATALOGUE_CACHE_SECONDS)
+    if rendering_for_cache(request) and not form.errors:
+        # For everybody (the page cache stores it): the frame around the grid, filled.
+        stored = catalogue_frame.frame(request, facets.value)
+        if stored is not None:
+            return HttpResponse(catalogue_frame.fill(stored, request, form, filters, grid_html))
     return render(
         request,
         "shop/product_list.html",
-        {"form": form, "grid_html": grid_html, "facets": facets, "filters": filters},
+        {"form": form, "grid_html": grid_html, "facets": facets.value, "filters": filters},
     )
 
 
