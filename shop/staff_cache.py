@@ -45,7 +45,7 @@ from accounts.models import OWNER, SUPPORT
 from . import personal
 from .cache import VERSION_KEY as CATALOGUE_VERSION
 from .cache import current_versions
-from .page_cache import HTMX_HEADERS, PLACEHOLDER, TOKEN
+from .page_cache import HTMX_HEADERS, without_tokens
 
 STATUS_HEADER = "X-Staff-Page-Cache"
 # A longer query string is nothing the staff pages' links make: answered without the cache.
@@ -117,7 +117,7 @@ def cache_staff_page(*, depends=()):
                 response, storable = _render_for_cache(view, request, args, kwargs)
                 if response.streaming:
                     return response
-                body = TOKEN.sub(PLACEHOLDER, response.content)
+                body = without_tokens(response.content)
                 if storable:
                     cache.set(
                         key, (body, response["Content-Type"]), settings.STAFF_PAGE_CACHE_SECONDS

@@ -255,7 +255,8 @@ def markdown(report: dict) -> str:
         f"- **Machine:** {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB; PostgreSQL "
         f"{m['postgresql']}, Redis {m['redis']}, Python {m['python']}, Django {m['django']}, "
         f"gunicorn {m['gunicorn']}, {m['wrk']}. wrk, gunicorn, PostgreSQL and Redis share "
-        "these CPUs with other work (7 other sessions' tests and benchmarks during this run).",
+        "these CPUs with whatever else runs (its share per run is in the table: *CPU taken by "
+        "other work*).",
         f"- **Server:** gunicorn `config.wsgi`, production settings (DEBUG off), "
         f"{report['workers']} sync workers, cache in Redis, PostgreSQL through the psycopg pool.",
         f"- **Load:** wrk -t2 -c8 -d{report['duration']} after a 3 s warm-up; every request "
