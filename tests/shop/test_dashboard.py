@@ -132,7 +132,7 @@ def test_the_home_costs_the_same_on_a_busy_day(owner_client, pin_queries):
         busy_day(n)
         return reverse("shop_manage:dashboard")
 
-    pin_queries(owner_client, 10, page)
+    pin_queries(owner_client, 9, page)
 
 
 # ----------------------------------------------------------------- the menu

@@ -69,16 +69,16 @@ def test_product_page_review_list_fragment(client, pin_queries):
 
 # ----------------------------------------------------------------- the owner's pages
 def test_manage_dashboard(owner_client, pin_queries):
-    pin_queries(owner_client, 10, lambda n: products(n) or reverse("shop_manage:dashboard"))
+    pin_queries(owner_client, 9, lambda n: products(n) or reverse("shop_manage:dashboard"))
 
 
 def test_manage_product_list(owner_client, pin_queries):
-    pin_queries(owner_client, 6, lambda n: products(n) or reverse("shop_manage:product_list"))
+    pin_queries(owner_client, 5, lambda n: products(n) or reverse("shop_manage:product_list"))
 
 
 def test_manage_product_list_search(owner_client, pin_queries):
     page = lambda n: products(n) or reverse("shop_manage:product_list") + "?q=g-&status=active"  # noqa: E731
-    pin_queries(owner_client, 6, page)
+    pin_queries(owner_client, 5, page)
 
 
 def test_manage_product_form(owner_client, pin_queries):
@@ -87,12 +87,12 @@ def test_manage_product_form(owner_client, pin_queries):
         product = product_with(variants=n, images=n, slug=f"f-{next(SERIAL)}")
         return reverse("shop_manage:product_edit", args=[product.pk])
 
-    pin_queries(owner_client, 8, page)
+    pin_queries(owner_client, 7, page)
 
 
 def test_manage_new_product_form(owner_client, pin_queries):
     page = lambda n: CategoryFactory.create_batch(n) and reverse("shop_manage:product_create")  # noqa: E731
-    pin_queries(owner_client, 5, page)
+    pin_queries(owner_client, 4, page)
 
 
 def test_manage_stock_list(owner_client, pin_queries):
@@ -101,11 +101,11 @@ def test_manage_stock_list(owner_client, pin_queries):
             VariantFactory(product=ProductFactory(slug=f"s-{next(SERIAL)}"), stock=1)
         return reverse("shop_manage:stock_list") + "?show=all"
 
-    pin_queries(owner_client, 6, page)
+    pin_queries(owner_client, 5, page)
 
 
 def test_manage_shop_profile(owner_client, pin_queries):
-    pin_queries(owner_client, 5, lambda n: reverse("shop_manage:shop_profile"))
+    pin_queries(owner_client, 4, lambda n: reverse("shop_manage:shop_profile"))
 
 
 def test_manage_imports(owner_client, owner, pin_queries):
@@ -114,10 +114,10 @@ def test_manage_imports(owner_client, owner, pin_queries):
             ImportJob.objects.create(file="imports/x.csv", created_by=owner)
         return reverse("shop_manage:product_import")
 
-    pin_queries(owner_client, 5, page)
+    pin_queries(owner_client, 4, page)
     job = ImportJob.objects.first()
-    pin_queries(owner_client, 5, lambda n: reverse("shop_manage:import_status", args=[job.pk]))
+    pin_queries(owner_client, 4, lambda n: reverse("shop_manage:import_status", args=[job.pk]))
 
 
 def test_manage_product_export(owner_client, pin_queries):
-    pin_queries(owner_client, 5, lambda n: products(n) or reverse("shop_manage:product_export"))
+    pin_queries(owner_client, 4, lambda n: products(n) or reverse("shop_manage:product_export"))
