@@ -52,6 +52,30 @@ def without_tokens(body: bytes) -> bytes:
 
 
 PLACEHOLDER = personal.CSRF
+
+
+def answer(request, key: str, *, render, seconds: int, status_header: str) -> HttpResponse:
+    """The page stored under `key`, filled for this visitor; or `render()`'s (a response and
+    whether it may be stored), stored without its tokens when it is a storable 200 and filled
+    the same way. `status_header` says which it was ("hit" or "miss"). Shared by the shoppers'
+    page cache and the staff pages' (shop.staff_cache)."""
+    stored = cache.get(key)
+    if stored is None:
+        response, storable = render()
+        if response.streaming:
+            return response
+        body = without_tokens(response.content)
+        if response.status_code == 200 and storable:
+            cache.set(key, (body, response["Content-Type"]), seconds)
+        response.content = personal.fill(body, request)
+        response[status_header] = "miss"
+        return response
+    body, content_type = stored
+    response = HttpResponse(personal.fill(body, request), content_type=content_type)
+    response[status_header] = "hit"
+    return response
+
+
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
 # Longer than any filter the pages accept (a search is at most 100 characters).
 MAX_VALUE_LENGTH = 100
@@ -179,23 +203,17 @@ def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
                 digest_size=16,
             ).hexdigest()
             key = f"page:{catalogue_version()}:{get_language()}:{htmx}:{address}"
-            stored = cache.get(key)
-            if stored is None:
-                response, storable = _render_for_cache(view, request, args, kwargs)
-                if response.streaming:
-                    return response
-                body = without_tokens(response.content)
-                if response.status_code == 200 and storable:
-                    cache.set(
-                        key, (body, response["Content-Type"]), settings.CATALOGUE_CACHE_SECONDS
-                    )
-                response.content = personal.fill(body, request)
-                response[STATUS_HEADER] = "miss"
-            else:
-                body, content_type = stored
-                response = HttpResponse(personal.fill(body, request), content_type=content_type)
+            response = answer(
+                request,
+                key,
+                render=lambda: _render_for_cache(view, request, args, kwargs),
+                seconds=settings.CATALOGUE_CACHE_SECONDS,
+                status_header=STATUS_HEADER,
+            )
+            if response.streaming:
+                return response
+            if response[STATUS_HEADER] == "hit":
                 patch_vary_headers(response, HTMX_HEADERS)
-                response[STATUS_HEADER] = "hit"
             # The answer holds this visitor's token, cart and menu: no shared cache keeps it.
             patch_cache_control(response, private=True)
             return response

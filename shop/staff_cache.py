@@ -35,7 +35,6 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -45,7 +44,7 @@ from accounts.models import OWNER, SUPPORT
 from . import personal
 from .cache import VERSION_KEY as CATALOGUE_VERSION
 from .cache import current_versions
-from .page_cache import HTMX_HEADERS, without_tokens
+from .page_cache import HTMX_HEADERS, answer
 
 STATUS_HEADER = "X-Staff-Page-Cache"
 # A longer query string is nothing the staff pages' links make: answered without the cache.
@@ -112,23 +111,13 @@ def cache_staff_page(*, depends=()):
             ):
                 return view(request, *args, **kwargs)
             key = page_key(request, name, depends() if callable(depends) else depends)
-            stored = cache.get(key)
-            if stored is None:
-                response, storable = _render_for_cache(view, request, args, kwargs)
-                if response.streaming:
-                    return response
-                body = without_tokens(response.content)
-                if storable:
-                    cache.set(
-                        key, (body, response["Content-Type"]), settings.STAFF_PAGE_CACHE_SECONDS
-                    )
-                response.content = personal.fill(body, request)
-                response[STATUS_HEADER] = "miss"
-                return response
-            body, content_type = stored
-            response = HttpResponse(personal.fill(body, request), content_type=content_type)
-            response[STATUS_HEADER] = "hit"
-            return response
+            return answer(
+                request,
+                key,
+                render=lambda: _render_for_cache(view, request, args, kwargs),
+                seconds=settings.STAFF_PAGE_CACHE_SECONDS,
+                status_header=STATUS_HEADER,
+            )
 
         return wrapped
 
