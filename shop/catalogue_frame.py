@@ -33,7 +33,7 @@ from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, escape
 from django.utils.translation import get_language
 
-from .cache import catalogue_version
+from .cache import KeptPerVersion, catalogue_version
 from .forms import CatalogueFilterForm
 from .page_cache import without_tokens
 
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 TEXT_FIELDS = ("q", "min_price", "max_price")
 SELECTS = ("category", "size", "colour", "sort")
 TEMPLATE = "shop/product_list.html"
+# The frame of the current version, per language, in this process too (shop.cache).
+_kept = KeptPerVersion()
 _SPOT = re.compile("\x00frame:([a-z_:]+)\x00")
 
 
@@ -117,6 +119,10 @@ def _unexpected(what: str) -> None:
 
 def frame(request, facets: dict) -> tuple[str, dict[str, str]] | None:
     """The frame of this catalogue version and language, from the cache or built now."""
+    language = get_language()
+    stored = _kept.get(language)
+    if stored is not None:
+        return stored
     key = _key()
     stored = cache.get(key)
     if stored is None:
@@ -124,6 +130,7 @@ def frame(request, facets: dict) -> tuple[str, dict[str, str]] | None:
         if stored is None:
             return None
         cache.set(key, stored, settings.CATALOGUE_CACHE_SECONDS)
+    _kept.put(language, stored)
     return stored
 
 

@@ -35,8 +35,10 @@ from django.http import HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
+from config.sessions import preloadable_key
+
 from . import personal
-from .cache import catalogue_version
+from .cache import catalogue_version_with
 
 # A masked CSRF token is 64 letters and digits: in hx-headers and in hidden form inputs.
 # Group 1 is what precedes it. The pattern starts with the literal "csrf" so that re scans for
@@ -54,23 +56,36 @@ def without_tokens(body: bytes) -> bytes:
 PLACEHOLDER = personal.CSRF
 
 
-def answer(request, key: str, *, render, seconds: int, status_header: str) -> HttpResponse:
+_UNREAD = object()
+
+
+def answer(
+    request, key: str, *, render, seconds: int, status_header: str, stored=_UNREAD, stamp=None
+) -> HttpResponse:
     """The page stored under `key`, filled for this visitor; or `render()`'s (a response and
     whether it may be stored), stored without its tokens when it is a storable 200 and filled
     the same way. `status_header` says which it was ("hit" or "miss"). Shared by the shoppers'
-    page cache and the staff pages' (shop.staff_cache)."""
-    stored = cache.get(key)
+    page cache and the staff pages' (shop.staff_cache).
+
+    `stored`: the value under `key`, when the caller read it already (with others, in one
+    round trip). `stamp`: what a stored page must carry to be served (the catalogue version,
+    for a key that does not hold it); a page is stored with it."""
+    if stored is _UNREAD:
+        stored = cache.get(key)
+    # A page of another stamp, or stored in the former shape (body, type), is not this one.
+    if stored is not None and (len(stored) != 3 or stored[0] != stamp):
+        stored = None
     if stored is None:
         response, storable = render()
         if response.streaming:
             return response
         body = without_tokens(response.content)
         if response.status_code == 200 and storable:
-            cache.set(key, (body, response["Content-Type"]), seconds)
+            cache.set(key, (stamp, body, response["Content-Type"]), seconds)
         response.content = personal.fill(body, request)
         response[status_header] = "miss"
         return response
-    body, content_type = stored
+    _stamp, body, content_type = stored
     response = HttpResponse(personal.fill(body, request), content_type=content_type)
     response[status_header] = "hit"
     return response
@@ -202,13 +217,22 @@ def cache_public_page(*, params: Names = (), htmx_targets: Names = ()):
                 f"?{request.META['QUERY_STRING']}".encode(),
                 digest_size=16,
             ).hexdigest()
-            key = f"page:{catalogue_version()}:{get_language()}:{htmx}:{address}"
+            # The version is not in the key but in the stored page (answer's stamp), so that
+            # the version, the page and the visitor's session come in one round trip.
+            key = f"page:{get_language()}:{htmx}:{address}"
+            session = getattr(request, "session", None)
+            session_key = preloadable_key(session) if personal.has_session(request) else None
+            version, found = catalogue_version_with([key, *filter(None, [session_key])])
+            if session_key is not None:
+                session.preload(found.get(session_key))
             response = answer(
                 request,
                 key,
                 render=lambda: _render_for_cache(view, request, args, kwargs),
                 seconds=settings.CATALOGUE_CACHE_SECONDS,
                 status_header=STATUS_HEADER,
+                stored=found.get(key),
+                stamp=version,
             )
             if response.streaming:
                 return response

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from config.inputs import page_number as parse_page
 
 from . import catalogue_frame
-from .cache import FEW_LEFT, catalogue_version
+from .cache import FEW_LEFT, KeptPerVersion, catalogue_version
 from .context_processors import shop_profile
 from .forms import CatalogueFilterForm
 from .models import Category, CategoryOldSlug, Product, ProductOldSlug
@@ -100,6 +100,10 @@ def _filter_chips(filters: dict, facets: "_Facets") -> list[dict]:
     return chips
 
 
+# The facets of the current catalogue version, in this process too (shop.cache).
+_kept = KeptPerVersion()
+
+
 class _Facets:
     """The filter form's choices (catalogue_facets), cached per catalogue version, read from
     the cache only when the answer needs them: the grid of a cached page does not."""
@@ -110,11 +114,14 @@ class _Facets:
     @property
     def value(self) -> dict:
         if self._value is None:
+            self._value = _kept.get("facets")
+        if self._value is None:
             key = f"catalogue:facets:{catalogue_version()}"
             self._value = cache.get(key)
             if self._value is None:
                 self._value = catalogue_facets()
                 cache.set(key, self._value, settings.CATALOGUE_CACHE_SECONDS)
+            _kept.put("facets", self._value)
         return self._value
 
     def listed(self, slug: str) -> Category | None:

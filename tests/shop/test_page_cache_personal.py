@@ -154,7 +154,7 @@ def test_a_first_time_visitor_costs_no_query_and_sees_no_ones_parts(product, cus
 def test_the_page_stored_holds_markers_and_no_visitors_data(product, owner):
     owner_client = signed_in(owner)
     owner_client.get("/products/shirt/")  # the owner's visit stores the page
-    (body, _type) = pickle.loads(cache._cache[page_keys()[0]])  # noqa: S301 (locmem, the test's own)
+    (_version, body, _type) = pickle.loads(cache._cache[page_keys()[0]])  # noqa: S301 (locmem, the test's own)
     text = body.decode()
     assert "\x00part:cart\x00" in text and "\x00part:messages\x00" in text
     assert "\x00if:staff\x00" in text and "\x00csrf\x00" in text
