@@ -12,9 +12,17 @@ from shop import cache as catalogue_cache
 from shop.cache import KeptPerVersion, bump_catalogue_version
 from shop.models import Product
 
-from .test_page_cache_personal import cart_count, product, shopper_with  # noqa: F401 (fixture)
+from ..factories import ProductFactory, VariantFactory
+from .test_page_cache_personal import cart_count, shopper_with
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def product(shop_profile):
+    product = ProductFactory(slug="shirt", name="Linen shirt")
+    VariantFactory(product=product, stock=30)
+    return product
 
 
 @pytest.fixture
@@ -95,8 +103,6 @@ def test_a_page_stored_at_an_older_version_is_not_served(product):
 def test_the_filter_form_lists_what_the_new_version_has(product):
     visitor = Client()
     assert b"Oat white" not in visitor.get("/products/").content
-    from ..factories import VariantFactory
-
     VariantFactory(product=product, colour="Oat white", stock=5)  # bumps the version on commit
     bump_catalogue_version()  # the test's transaction never commits
     assert b"Oat white" in visitor.get("/products/?size=M").content
