@@ -57,6 +57,27 @@ PLACEHOLDER = personal.CSRF
 
 
 _UNREAD = object()
+# Set on the request while answer() renders a page: what the view stores beside it.
+_PENDING = "_page_cache_pending"
+
+
+def store_with_page(request, key: str, value, seconds: int) -> None:
+    """Store `value` under `key` for `seconds`: together with the page being rendered for the
+    cache, in one round trip to Redis (a never-seen filter stores its grid and its page), or
+    at once when no page is being rendered for this request."""
+    pending = getattr(request, _PENDING, None)
+    if pending is None:
+        cache.set(key, value, seconds)
+    else:
+        pending[key] = (value, seconds)
+
+
+def _store(pending: dict) -> None:
+    by_seconds: dict[int, dict] = {}
+    for key, (value, seconds) in pending.items():
+        by_seconds.setdefault(seconds, {})[key] = value
+    for seconds, values in by_seconds.items():
+        cache.set_many(values, seconds)
 
 
 def answer(
@@ -76,12 +97,19 @@ def answer(
     if stored is not None and (len(stored) != 3 or stored[0] != stamp):
         stored = None
     if stored is None:
-        response, storable = render()
+        setattr(request, _PENDING, {})
+        try:
+            response, storable = render()
+        finally:
+            pending = getattr(request, _PENDING)
+            delattr(request, _PENDING)
         if response.streaming:
+            _store(pending)
             return response
         body = without_tokens(response.content)
         if response.status_code == 200 and storable:
-            cache.set(key, (stamp, body, response["Content-Type"]), seconds)
+            pending[key] = ((stamp, body, response["Content-Type"]), seconds)
+        _store(pending)
         response.content = personal.fill(body, request)
         response[status_header] = "miss"
         return response

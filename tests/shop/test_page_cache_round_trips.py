@@ -141,3 +141,41 @@ def test_kept_per_version_keeps_nothing_when_the_cache_cannot_tell_the_version(m
     kept.put("facets", "b")
     monkeypatch.undo()
     assert kept.get("facets") == "a"
+
+
+def test_a_new_filter_stores_its_grid_and_its_page_in_one_call(product, monkeypatch):
+    # The locmem cache's set_many calls set per key (Redis's is one pipeline): not counted.
+    cache, writes, inside = caches["default"], [], []
+    set_one, set_many = cache.set, cache.set_many
+
+    def counting_set(key, *args, **kwargs):
+        if not inside:
+            writes.append(("set", [key]))
+        return set_one(key, *args, **kwargs)
+
+    def counting_set_many(data, *args, **kwargs):
+        writes.append(("set_many", sorted(data)))
+        inside.append(True)
+        try:
+            return set_many(data, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    visitor = Client()
+    visitor.get("/products/")  # facets, frame and cards are stored the first time
+    monkeypatch.setattr(cache, "set", counting_set)
+    monkeypatch.setattr(cache, "set_many", counting_set_many)
+    response = visitor.get("/products/?size=M&max_price=123.45")
+    assert response["X-Page-Cache"] == "miss"
+    assert [method for method, _keys in writes] == ["set_many"]
+    stored = writes[0][1]
+    assert len(stored) == 2
+    assert any(":grid:" in key for key in stored) and any(key.startswith("page:") for key in stored)
+    writes.clear()
+    grid = visitor.get("/products/?size=M&max_price=123.45", headers={"HX-Request": "true"})
+    assert (
+        grid.content.startswith(b'\n<section id="product-grid"')
+        or b'id="product-grid"' in grid.content
+    )
+    assert [method for method, _keys in writes] == ["set_many"]  # only the htmx page itself
+    assert all(key.startswith("page:") for key in writes[0][1])
