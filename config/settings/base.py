@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "config.middleware.RefuseNulBytesMiddleware",
     "config.middleware.PublicWriteLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # django-csp's, the policy built once
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
