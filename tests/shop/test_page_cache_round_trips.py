@@ -179,3 +179,31 @@ def test_a_new_filter_stores_its_grid_and_its_page_in_one_call(product, monkeypa
     )
     assert [method for method, _keys in writes] == ["set_many"]  # only the htmx page itself
     assert all(key.startswith("page:") for key in writes[0][1])
+
+
+def test_cards_kept_by_the_process_follow_the_version(product):
+    from shop import selectors
+
+    (first,) = selectors.product_cards([product.pk])
+    assert "Linen shirt" in first
+    Product.objects.filter(pk=product.pk).update(name="Hemp shirt")  # no signal: no bump
+    version = catalogue_cache.catalogue_version()
+    caches["default"].delete(selectors._card_key(product.pk, version, "en"))
+    # Neither Redis nor the database is asked: the process's copy of this version.
+    assert "Linen shirt" in selectors.product_cards([product.pk])[0]
+    bump_catalogue_version()
+    (fresh,) = selectors.product_cards([product.pk])
+    assert "Hemp shirt" in fresh and "Linen shirt" not in fresh
+
+
+def test_the_process_keeps_at_most_cards_kept_cards(shop_profile, monkeypatch):
+    from shop import selectors
+
+    monkeypatch.setattr(selectors, "CARDS_KEPT", 2)
+    products = [ProductFactory() for _ in range(3)]
+    for made in products:
+        VariantFactory(product=made, stock=3)
+    bump_catalogue_version()
+    cards = selectors.product_cards([made.pk for made in products])
+    assert len(cards) == 3
+    assert len(selectors._kept_cards.get("en")) == 2
