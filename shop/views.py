@@ -71,12 +71,21 @@ CHIP_FILTERS = ("q", "category", "size", "colour", "min_price", "max_price", "in
 
 def _query(filters: dict, *, without: str = "") -> str:
     """The catalogue's address for `filters` less `without`: "?size=M" (or "" for none)."""
-    pairs = [
-        (name, "on" if value is True else str(value))
+    return _query_of(_encoded(filters), without)
+
+
+def _encoded(filters: dict) -> dict[str, str]:
+    """Each filter set, as it goes in an address ("size=M"), in the filters' order."""
+    return {
+        name: urlencode([(name, "on" if value is True else str(value))])
         for name, value in filters.items()
-        if name != without and value not in (None, "", False)
-    ]
-    return f"?{urlencode(pairs)}" if pairs else ""
+        if value not in (None, "", False)
+    }
+
+
+def _query_of(encoded: dict[str, str], without: str) -> str:
+    pairs = [pair for name, pair in encoded.items() if name != without]
+    return f"?{'&'.join(pairs)}" if pairs else ""
 
 
 def _filter_chips(filters: dict, facets: "_Facets") -> list[SafeString]:
@@ -89,6 +98,7 @@ def _filter_chips(filters: dict, facets: "_Facets") -> list[SafeString]:
     form = CatalogueFilterForm
     base = reverse("shop:product_list")
     remove = escape(gettext("Remove filter"))
+    encoded = _encoded(filters)  # once: each chip's link leaves one of them out
     chips = []
     for name in CHIP_FILTERS:
         value = filters.get(name)
@@ -103,7 +113,7 @@ def _filter_chips(filters: dict, facets: "_Facets") -> list[SafeString]:
         text = label
         if value is not True:
             text = gettext("%(label)s: %(value)s") % {"label": label, "value": escape(value)}
-        url = escape(base + _query(filters, without=name))
+        url = escape(base + _query_of(encoded, name))
         chips.append(
             mark_safe(  # noqa: S308 (every value above is escaped)
                 f'<li><a class="chip" href="{url}" hx-get="{url}" hx-target="#product-grid" '
