@@ -1,11 +1,13 @@
 """Whole-page cache for the catalogue and product pages, for every visitor.
 
-A GET is answered from the cache, keyed by the catalogue version (bumped after any change to
-products, stock, images, the profile or reviews), the language, the htmx headers, the path and
-the query parameters the page reads. The page is stored once for everybody: its per-visitor
-parts (the CSRF token, the cart link, the signed-in menu, flash messages) are stored as markers
-and filled in per answer by string replacement (shop.personal), so a shopper with a cart or
-signed in gets the cached page too, with their own parts and nobody else's.
+A GET is answered from the cache, keyed by the language, the htmx headers, the path and the
+query parameters the page reads, and served only while it carries the current catalogue version
+(bumped after any change to products, stock, images, the profile or reviews): the version sits
+in the stored page rather than in its key, so that the version, the page and the visitor's
+session are read in one round trip to Redis. The page is stored once for everybody: its
+per-visitor parts (the CSRF token, the cart link, the signed-in menu, flash messages) are stored
+as markers and filled in per answer by string replacement (shop.personal), so a shopper with a
+cart or signed in gets the cached page too, with their own parts and nobody else's.
 
 What keeps a visitor's data out of the stored page: the view renders it as a signed-out
 visitor (request.user is AnonymousUser meanwhile) with the templates writing markers; an
