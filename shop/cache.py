@@ -213,7 +213,14 @@ def bump_on_commit(key: str):
 
 def current_versions(keys: tuple[str, ...]) -> list[str]:
     """The current value of each version key, in order (one cache round trip when all exist)."""
-    versions = cache.get_many(keys) if keys else {}
+    return current_versions_with(keys, [])[0]
+
+
+def current_versions_with(keys: tuple[str, ...], others: list[str]) -> tuple[list[str], dict]:
+    """current_versions(keys), and the cache's values of the keys `others`, read in the same
+    round trip (a staff page's answer reads its page beside the versions it depends on)."""
+    versions = cache.get_many([*keys, *others]) if keys or others else {}
+    found = {k: versions.pop(k) for k in others if k in versions}
     missing = [k for k in keys if k not in versions]
     if missing:
         # Started the way catalogue_version() starts one (at random, kept by add), so that a
@@ -222,7 +229,7 @@ def current_versions(keys: tuple[str, ...]) -> list[str]:
         for k in missing:
             cache.add(k, secrets.randbelow(2**40) + 1, timeout=None)
         versions.update(cache.get_many(missing))
-    return [str(versions.get(k, 1)) for k in keys]
+    return [str(versions.get(k, 1)) for k in keys], found
 
 
 def cached_figures(name: str, compute, *, depends: tuple[str, ...] = (), seconds=None):

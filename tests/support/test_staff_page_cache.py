@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
@@ -16,8 +16,10 @@ from django.urls import reverse
 from accounts.models import SUPPORT
 from orders import services as order_services
 from shop import staff_cache
+from shop.cache import VERSION_KEY as CATALOGUE_VERSION
 from support import services
 from support.models import TicketMessage
+from support.selectors import VERSION_KEY as INBOX_VERSION
 
 from ..factories import UserFactory, VariantFactory
 from ..orders.helpers import place
@@ -115,6 +117,26 @@ def test_the_miss_paths_cost_is_fixed(support_client, support_user, on_commit, n
 
 
 # ------------------------------------------------------------------------- invalidation
+def test_a_hit_reads_its_versions_and_its_page_in_one_call(support_client, monkeypatch):
+
+    support_client.get(INBOX)
+    default, reads = caches["default"], []
+    get_many = default.get_many
+
+    def counting_get_many(keys, *args, **kwargs):
+        reads.append(list(keys))
+        return get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(default, "get_many", counting_get_many)
+    response, _queries = get(support_client, INBOX)
+    assert state(response) == "hit"
+    # One read holds the page and every version it depends on; no other read holds either.
+    (keys,) = [keys for keys in reads if any(k.startswith("staff-page:") for k in keys)]
+    assert keys[-1].startswith("staff-page:")
+    assert {CATALOGUE_VERSION, INBOX_VERSION} <= set(keys)
+    assert [INBOX_VERSION in keys for keys in reads].count(True) == 1
+
+
 def test_every_change_to_a_ticket_shows_at_once(support_client, support_user, on_commit):
     with on_commit():
         ticket = open_ticket()
