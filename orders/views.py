@@ -149,18 +149,15 @@ def checkout(request):
     re-renders the form with what was typed and the next level's choices, placing nothing.
     """
     cart = Cart(request.session)
-    context = _cart_context(cart)
-    if not context["lines"]:
-        messages.error(request, _("Your cart is empty: add a garment first."))
-        return redirect("orders:cart")
     status = 200
-    if request.method == "POST" and "refresh" in request.POST:
-        form = CheckoutForm(initial=_typed(request.POST))
-    elif request.method == "POST":
+    if request.method == "POST" and "refresh" not in request.POST and cart.items:
         form = CheckoutForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
+                # The cart's lines and prices are not read first: place_order reads each
+                # variant under its lock anyway, and a placed order needs neither; they are
+                # read only for a form shown again (its summary).
                 order = services.place_order(
                     {int(k): q for k, q in cart.items.items()},
                     _buyer(data),
@@ -181,7 +178,16 @@ def checkout(request):
                     or reverse("orders:thanks", args=[order.tracking_token])
                 )
         status = 422
+    elif request.method == "POST" and "refresh" in request.POST:
+        form = CheckoutForm(initial=_typed(request.POST))
     else:
+        form = None
+    context = _cart_context(cart)
+    if not context["lines"]:
+        # Empty, or every garment in it deleted since (they drop out of its lines).
+        messages.error(request, _("Your cart is empty: add a garment first."))
+        return redirect("orders:cart")
+    if form is None:
         initial = {"checkout_key": secrets.token_urlsafe(24), **BLANK_INITIAL}
         if request.user.is_authenticated:
             initial.update(email=request.user.email, name=request.user.get_full_name())

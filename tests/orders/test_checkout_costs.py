@@ -9,11 +9,14 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from messaging.models import Message
 from orders import services, views
 from orders.emails import build_order_email
+from orders.models import Order
 from shop.models import Product
 
 from ..factories import ProductFactory, VariantFactory
@@ -83,6 +86,46 @@ def test_place_order_queries(shop_profile, django_assert_num_queries, lines, que
     variants = {VariantFactory(stock=9): 1 for _ in range(lines)}
     with django_assert_num_queries(queries):
         place(variants)
+
+
+CHECKOUT = {
+    "email": "mei@example.com",
+    "name": "Mei Chen",
+    "phone": "+86 138 0000 0000",
+    "address_line1": "12 Riverside Road",
+    "cn_province": "42",
+    "cn_city": "4205",
+    "cn_district": "420502",
+    "postcode": "443000",
+    "country": "CN",
+    "notify_by": "email",
+    "payment_method": "cod",
+}
+
+
+def checkout_key(client) -> str:
+    html = client.get(reverse("orders:checkout")).content.decode()
+    return re.search(r'name="checkout_key" value="([^"]+)"', html).group(1)
+
+
+def test_a_placed_checkout_reads_the_carts_variants_only_under_their_lock(client, in_cart):
+    data = {**CHECKOUT, "checkout_key": checkout_key(client)}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("orders:checkout"), data)
+    assert response.status_code == 302
+    reads = [
+        q["sql"] for q in captured if q["sql"].startswith("SELECT") and "shop_variant" in q["sql"]
+    ]
+    assert len(reads) == 1, reads  # place_order's, after taking the stock; not the cart's first
+
+
+def test_a_cart_whose_garments_were_all_deleted_is_sent_back_as_empty(client, in_cart):
+    data = {**CHECKOUT, "checkout_key": checkout_key(client)}
+    in_cart.delete()
+    response = client.post(reverse("orders:checkout"), data, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("orders:cart")
+    assert "Your cart is empty" in response.content.decode()
+    assert not Order.objects.exists()
 
 
 def test_a_line_off_sale_gives_back_the_units_taken_before_it(shop_profile):
