@@ -96,9 +96,37 @@ def place_order(
     Raises EmptyCart, OutOfStock (nothing taken), or OrderError for an unknown payment method
     or a buyer who cannot be reached by the channel chosen.
     """
-    existing = Order.objects.filter(checkout_key=checkout_key).first()
-    if existing is not None:
+    try:
+        return _place_new_order(
+            items,
+            buyer,
+            payment_method=payment_method,
+            checkout_key=checkout_key,
+            customer=customer,
+            language=language,
+        )
+    except OrderError:
+        # The key's order may stand already (a double submit, a second tab, a resubmit after
+        # back, whose stock that order took): it is the answer, whatever this attempt ran into.
+        # Looked up only when the attempt failed: a new key, the common case, costs no query;
+        # a key placed before fails at the latest at the order's INSERT (its unique index).
+        existing = Order.objects.filter(checkout_key=checkout_key).first()
+        if existing is None:
+            raise
         return existing
+
+
+def _place_new_order(
+    items: dict[int, int],
+    buyer: Buyer,
+    *,
+    payment_method: str,
+    checkout_key: str,
+    customer,
+    language: str | None,
+) -> Order:
+    """place_order for a key that has no order yet; a key that has one is returned at its
+    INSERT (caught in the savepoint), or raises the OrderError this attempt ran into."""
     if payment_method not in available_providers():
         raise OrderError(_("Choose a payment method."))
     email = buyer.email.strip().lower()
@@ -193,7 +221,8 @@ def place_order(
             # Each stock was read after it was taken, under the row's lock: exact.
             stock_shows = any(stock_after_change_is_visible(v.stock, -q) for v, q in lines)
     except IntegrityError:
-        # A double submit raced us to the same checkout key: the first one's order stands.
+        # The checkout key has an order (placed before, or by a double submit that raced us
+        # to it): that order stands, and the savepoint gave back the stock taken.
         existing = Order.objects.filter(checkout_key=checkout_key).first()
         if existing is None:
             raise
