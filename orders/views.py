@@ -19,7 +19,7 @@ from shop.context_processors import shop_profile
 from . import services
 from .cart import Cart, CartError
 from .forms import AddToCartForm, CheckoutForm, QuantityForm
-from .models import Order
+from .models import Order, OrderLine
 from .payments import available_providers
 from .pricing import quote
 from .sections import my_orders_page, tracking_page
@@ -231,15 +231,30 @@ def _phone_shown(request, order: Order) -> str:
     return "full" if request.session.get("last_order") == order.tracking_token else "masked"
 
 
+def _order_and_lines(token: str) -> tuple[Order, list[OrderLine]]:
+    """The order of a link's token and its lines, in one query: the lines with their order
+    joined (a placed order has one at least; one without costs a second query).
+    Http404 for a wrong token."""
+    lines = list(
+        OrderLine.objects.filter(order__tracking_token=_token(token)).select_related("order")
+    )
+    if not lines:
+        return get_object_or_404(Order, tracking_token=token), []
+    order = lines[0].order
+    for line in lines:
+        line.order = order  # one order object, not a copy per line
+    return order, lines
+
+
 def order_thanks(request, token: str):
-    order = get_object_or_404(Order, tracking_token=_token(token))
+    order, lines = _order_and_lines(token)
     concerns(order=order.number)
     return render(
         request,
         "orders/thanks.html",
         {
             "order": order,
-            "lines": list(order.lines.all()),
+            "lines": lines,
             "instructions": order.payment_provider.instructions(order, shop_profile()),
             "tracking_url": request.build_absolute_uri(order.get_absolute_url()),
             "phone_shown": _phone_shown(request, order),

@@ -185,3 +185,15 @@ def test_a_new_session_key_that_is_taken_is_drawn_again(shop_profile, monkeypatc
 
 def SessionStore_db(key: str) -> dict:  # noqa: N802 - reads the row, not the cache
     return Session.objects.get(session_key=key).get_decoded()
+
+
+def test_the_thanks_page_reads_the_order_with_its_lines_and_404s_a_wrong_token(
+    client, shop_profile
+):
+    order = place({VariantFactory(stock=5): 2, VariantFactory(stock=5): 1})
+    page = client.get(reverse("orders:thanks", args=[order.tracking_token])).content.decode()
+    assert order.number in page and page.count('<div class="small muted">') == 2
+    assert client.get(reverse("orders:thanks", args=["x" * 32])).status_code == 404
+    order.lines.all().delete()  # an order without lines (none is placed so) is still shown
+    response = client.get(reverse("orders:thanks", args=[order.tracking_token]))
+    assert response.status_code == 200 and order.number in response.content.decode()
