@@ -131,14 +131,16 @@ BLANK_INITIAL = {"payment_method": "cod", "country": "CN"}
 
 @lru_cache(maxsize=8)
 def blank_checkout_fields(language: str) -> dict[str, str]:
-    """The country select and the address fields of a guest's blank checkout form, rendered
-    once per language and process: they were most of the form's cost (the province list, a
-    Django template per widget), and they hold nothing of the visitor's (no value, no error,
-    no token: the checkout key and the CSRF token are rendered beside them, per request)."""
+    """The country select, the address fields and the note of a guest's blank checkout form,
+    rendered once per language and process: they were most of the form's cost (the province
+    list, a Django template per widget), and they hold nothing of the visitor's (no value, no
+    error, no token: the checkout key and the CSRF token are rendered beside them, per
+    request)."""
     form = CheckoutForm(initial=BLANK_INITIAL)
     return {
         "country": str(form["country"]),
         "address": render_to_string("orders/checkout.html#address-fields", {"form": form}),
+        "note": render_to_string("orders/checkout.html#note-field", {"form": form}),
     }
 
 
