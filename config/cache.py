@@ -11,11 +11,12 @@ did not stay), the error is logged once per outage, and config.breaker skips Red
 seconds after a failure, so a frozen Redis costs one socket timeout per process now and then,
 not one per call. Pages are then rendered from the database.
 
-What that means for the callers that count in the cache (django-ratelimit's public write
-limits in config.middleware, allauth's sign-in limits, the helpful-vote limit): while the
-cache is down they fail open. add() answers True (stored, then lost at once, as an evicted
-key), so allauth's lock is taken and django-ratelimit's count starts at 1; incr() answers
-`delta` (the count starts again). Nobody is refused for a count that cannot be kept, and no
+What that means for the callers that count in the cache (the public write limits in
+config.middleware, allauth's sign-in limits, the helpful-vote limit): while the cache is down
+they fail open. add() answers True (stored, then lost at once, as an evicted key), so
+allauth's lock is taken and django-ratelimit's count starts at 1; incr() answers `delta` (the
+count starts again); count_hit() answers None, and the public write limits then do what
+RATELIMIT_FAIL_OPEN says (let in). Nobody is refused for a count that cannot be kept, and no
 request is a 500; the limits hold again as soon as Redis answers. A caller that must know
 whether a write happened (shop.cache's catalogue version) asks inside raise_cache_errors().
 """
@@ -71,6 +72,20 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def count_hit(self, key, timeout, version=None) -> int | None:
+        """Count one hit on the counter `key` and answer the count, this hit included.
+
+        A counter that does not exist starts at 0 and lives `timeout` seconds from its first
+        hit (a fixed window: later hits do not extend it). One round trip (MULTI: SET NX EX,
+        INCR, EXEC), where add() then exists() and incr() were three; atomic, so the counter
+        cannot expire between its creation and the hit and be left without a lifetime.
+        """
+        key = self.make_and_validate_key(key, version=version)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipeline.set(key, 0, ex=self.get_backend_timeout(timeout), nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
 
 
 class ResilientRedisCache(ReusingRedisCache):
@@ -138,6 +153,10 @@ class ResilientRedisCache(ReusingRedisCache):
     def incr(self, key, delta=1, version=None):
         return self._guarded(delta, super().incr, key, delta, version)
 
+    def count_hit(self, key, timeout, version=None) -> int | None:
+        """ReusingRedisCache.count_hit; None when Redis cannot answer (nothing was counted)."""
+        return self._guarded(None, super().count_hit, key, timeout, version)
+
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._guarded(list(data), super().set_many, data, timeout, version)
 
@@ -146,3 +165,21 @@ class ResilientRedisCache(ReusingRedisCache):
 
     def clear(self):
         return self._guarded(False, super().clear)
+
+
+def count_hit(cache, key: str, timeout: int) -> int | None:
+    """Count one hit on `cache`'s counter `key` (created to live `timeout` seconds) and answer
+    the count, this hit included; None when it could not be counted.
+
+    The Redis caches do it in one round trip (ReusingRedisCache.count_hit); any other cache
+    (the demo's and the tests' local memory) by add() then incr(), as django-ratelimit does.
+    """
+    counter = getattr(cache, "count_hit", None)
+    if counter is not None:
+        return counter(key, timeout)
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two: this hit is not counted
+        return None

@@ -96,9 +96,37 @@ def place_order(
     Raises EmptyCart, OutOfStock (nothing taken), or OrderError for an unknown payment method
     or a buyer who cannot be reached by the channel chosen.
     """
-    existing = Order.objects.filter(checkout_key=checkout_key).first()
-    if existing is not None:
+    try:
+        return _place_new_order(
+            items,
+            buyer,
+            payment_method=payment_method,
+            checkout_key=checkout_key,
+            customer=customer,
+            language=language,
+        )
+    except OrderError:
+        # The key's order may stand already (a double submit, a second tab, a resubmit after
+        # back, whose stock that order took): it is the answer, whatever this attempt ran into.
+        # Looked up only when the attempt failed: a new key, the common case, costs no query;
+        # a key placed before fails at the latest at the order's INSERT (its unique index).
+        existing = Order.objects.filter(checkout_key=checkout_key).first()
+        if existing is None:
+            raise
         return existing
+
+
+def _place_new_order(
+    items: dict[int, int],
+    buyer: Buyer,
+    *,
+    payment_method: str,
+    checkout_key: str,
+    customer,
+    language: str | None,
+) -> Order:
+    """place_order for a key that has no order yet; a key that has one is returned at its
+    INSERT (caught in the savepoint), or raises the OrderError this attempt ran into."""
     if payment_method not in available_providers():
         raise OrderError(_("Choose a payment method."))
     email = buyer.email.strip().lower()
@@ -112,41 +140,28 @@ def place_order(
     shop = ShopProfile.load()
     try:
         with transaction.atomic():
-            lines = []
             # Variant order is fixed so that two orders never wait on each other's rows.
-            for variant_id in sorted(items):
-                quantity = items[variant_id]
+            variant_ids = sorted(items)
+            for variant_id in variant_ids:
                 # Taken first, then read. The condition names only this row's columns, so
                 # PostgreSQL re-checks it after waiting for a concurrent buyer's lock (a join
-                # would be checked on a stale snapshot and let the stock go negative). Once
-                # taken, the row is locked until commit, so the read that follows is exact:
-                # the stock left says whether the catalogue's pages change, with no query more.
+                # would be checked on a stale snapshot and let the stock go negative).
                 taken = Variant.objects.filter(
-                    pk=variant_id, is_active=True, stock__gte=quantity
-                ).update(stock=F("stock") - quantity)
-                variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
-                on_sale = (
-                    variant is not None
-                    and variant.is_active
-                    and variant.product.status == Product.Status.ACTIVE
-                )
-                if not (taken and on_sale):
-                    # Not taken, or the product is off sale: the savepoint gives any units back.
-                    available = variant.stock if on_sale else 0
-                    label = (
-                        f"{variant.product.name} ({variant.size}, {variant.colour})"
-                        if variant
-                        else ""
-                    )
-                    if available == 0:
-                        message = _("Sorry, %(item)s just sold out.") % {"item": label}
-                    else:
-                        message = _("Sorry, only %(n)s of %(item)s left.") % {
-                            "n": available,
-                            "item": label,
-                        }
-                    raise OutOfStock(message, variant_id=variant_id, available=available)
-                lines.append((variant, quantity))
+                    pk=variant_id, is_active=True, stock__gte=items[variant_id]
+                ).update(stock=F("stock") - items[variant_id])
+                if not taken:  # the savepoint gives back the units taken before it
+                    unsold = Variant.objects.select_related("product").filter(pk=variant_id)
+                    raise _out_of_stock(variant_id, next(iter(unsold), None))
+            # Every row taken is locked until commit, so one read of them all is exact: the
+            # stock left says whether the catalogue's pages change, with no query more.
+            variants = Variant.objects.select_related("product").filter(pk__in=variant_ids)
+            by_id = {variant.pk: variant for variant in variants}
+            lines = []
+            for variant_id in variant_ids:
+                variant = by_id.get(variant_id)
+                if not _on_sale(variant):  # its product is off sale: the savepoint gives back
+                    raise _out_of_stock(variant_id, variant)
+                lines.append((variant, items[variant_id]))
             prices = quote([(v.unit_price, q) for v, q in lines], shop)
             order = Order.objects.create(
                 checkout_key=checkout_key,
@@ -193,7 +208,8 @@ def place_order(
             # Each stock was read after it was taken, under the row's lock: exact.
             stock_shows = any(stock_after_change_is_visible(v.stock, -q) for v, q in lines)
     except IntegrityError:
-        # A double submit raced us to the same checkout key: the first one's order stands.
+        # The checkout key has an order (placed before, or by a double submit that raced us
+        # to it): that order stands, and the savepoint gave back the stock taken.
         existing = Order.objects.filter(checkout_key=checkout_key).first()
         if existing is None:
             raise
@@ -203,6 +219,25 @@ def place_order(
     if stock_shows:
         transaction.on_commit(bump_catalogue_version, robust=True)
     return order
+
+
+def _on_sale(variant: Variant | None) -> bool:
+    return (
+        variant is not None
+        and variant.is_active
+        and variant.product.status == Product.Status.ACTIVE
+    )
+
+
+def _out_of_stock(variant_id: int, variant: Variant | None) -> OutOfStock:
+    """The error for a line that cannot be sold: how many are left (none when off sale)."""
+    available = variant.stock if _on_sale(variant) else 0
+    label = f"{variant.product.name} ({variant.size}, {variant.colour})" if variant else ""
+    if available == 0:
+        message = _("Sorry, %(item)s just sold out.") % {"item": label}
+    else:
+        message = _("Sorry, only %(n)s of %(item)s left.") % {"n": available, "item": label}
+    return OutOfStock(message, variant_id=variant_id, available=available)
 
 
 def _locked(order: Order) -> Order:

@@ -19,7 +19,7 @@ from shop.context_processors import shop_profile
 from . import services
 from .cart import Cart, CartError
 from .forms import AddToCartForm, CheckoutForm, QuantityForm
-from .models import Order
+from .models import Order, OrderLine
 from .payments import available_providers
 from .pricing import quote
 from .sections import my_orders_page, tracking_page
@@ -131,14 +131,16 @@ BLANK_INITIAL = {"payment_method": "cod", "country": "CN"}
 
 @lru_cache(maxsize=8)
 def blank_checkout_fields(language: str) -> dict[str, str]:
-    """The country select and the address fields of a guest's blank checkout form, rendered
-    once per language and process: they were most of the form's cost (the province list, a
-    Django template per widget), and they hold nothing of the visitor's (no value, no error,
-    no token: the checkout key and the CSRF token are rendered beside them, per request)."""
+    """The country select, the address fields and the note of a guest's blank checkout form,
+    rendered once per language and process: they were most of the form's cost (the province
+    list, a Django template per widget), and they hold nothing of the visitor's (no value, no
+    error, no token: the checkout key and the CSRF token are rendered beside them, per
+    request)."""
     form = CheckoutForm(initial=BLANK_INITIAL)
     return {
         "country": str(form["country"]),
         "address": render_to_string("orders/checkout.html#address-fields", {"form": form}),
+        "note": render_to_string("orders/checkout.html#note-field", {"form": form}),
     }
 
 
@@ -149,18 +151,15 @@ def checkout(request):
     re-renders the form with what was typed and the next level's choices, placing nothing.
     """
     cart = Cart(request.session)
-    context = _cart_context(cart)
-    if not context["lines"]:
-        messages.error(request, _("Your cart is empty: add a garment first."))
-        return redirect("orders:cart")
     status = 200
-    if request.method == "POST" and "refresh" in request.POST:
-        form = CheckoutForm(initial=_typed(request.POST))
-    elif request.method == "POST":
+    if request.method == "POST" and "refresh" not in request.POST and cart.items:
         form = CheckoutForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
+                # The cart's lines and prices are not read first: place_order reads each
+                # variant under its lock anyway, and a placed order needs neither; they are
+                # read only for a form shown again (its summary).
                 order = services.place_order(
                     {int(k): q for k, q in cart.items.items()},
                     _buyer(data),
@@ -181,7 +180,16 @@ def checkout(request):
                     or reverse("orders:thanks", args=[order.tracking_token])
                 )
         status = 422
+    elif request.method == "POST" and "refresh" in request.POST:
+        form = CheckoutForm(initial=_typed(request.POST))
     else:
+        form = None
+    context = _cart_context(cart)
+    if not context["lines"]:
+        # Empty, or every garment in it deleted since (they drop out of its lines).
+        messages.error(request, _("Your cart is empty: add a garment first."))
+        return redirect("orders:cart")
+    if form is None:
         initial = {"checkout_key": secrets.token_urlsafe(24), **BLANK_INITIAL}
         if request.user.is_authenticated:
             initial.update(email=request.user.email, name=request.user.get_full_name())
@@ -225,15 +233,30 @@ def _phone_shown(request, order: Order) -> str:
     return "full" if request.session.get("last_order") == order.tracking_token else "masked"
 
 
+def _order_and_lines(token: str) -> tuple[Order, list[OrderLine]]:
+    """The order of a link's token and its lines, in one query: the lines with their order
+    joined (a placed order has one at least; one without costs a second query).
+    Http404 for a wrong token."""
+    lines = list(
+        OrderLine.objects.filter(order__tracking_token=_token(token)).select_related("order")
+    )
+    if not lines:
+        return get_object_or_404(Order, tracking_token=token), []
+    order = lines[0].order
+    for line in lines:
+        line.order = order  # one order object, not a copy per line
+    return order, lines
+
+
 def order_thanks(request, token: str):
-    order = get_object_or_404(Order, tracking_token=_token(token))
+    order, lines = _order_and_lines(token)
     concerns(order=order.number)
     return render(
         request,
         "orders/thanks.html",
         {
             "order": order,
-            "lines": list(order.lines.all()),
+            "lines": lines,
             "instructions": order.payment_provider.instructions(order, shop_profile()),
             "tracking_url": request.build_absolute_uri(order.get_absolute_url()),
             "phone_shown": _phone_shown(request, order),

@@ -9,11 +9,14 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from messaging.models import Message
 from orders import services, views
 from orders.emails import build_order_email
+from orders.models import Order
 from shop.models import Product
 
 from ..factories import ProductFactory, VariantFactory
@@ -75,14 +78,55 @@ def test_the_checkout_form_costs_the_same_queries_for_a_guest(client, in_cart, p
     pin_queries(client, 3, lambda n: reverse("orders:checkout"))
 
 
-@pytest.mark.parametrize("lines, queries", [(1, 13), (3, 17)])
+@pytest.mark.parametrize("lines, queries", [(1, 12), (3, 14)])
 def test_place_order_queries(shop_profile, django_assert_num_queries, lines, queries):
-    """place_order's savepoint (the test's transaction holds it) and its release; the checkout
-    key, the shop, the lines' savepoint; per line: take the stock, read the variant; the order,
-    its number, its lines, its event, the lines' savepoint's release, the message."""
+    """place_order's savepoint (the test's transaction holds it) and its release; the shop,
+    the lines' savepoint; per line: take the stock; the variants, read at once; the order, its
+    number, its lines, its event, the lines' savepoint's release, the message. A new checkout
+    key is not looked up first: the order's unique key refuses one placed before."""
     variants = {VariantFactory(stock=9): 1 for _ in range(lines)}
     with django_assert_num_queries(queries):
         place(variants)
+
+
+CHECKOUT = {
+    "email": "mei@example.com",
+    "name": "Mei Chen",
+    "phone": "+86 138 0000 0000",
+    "address_line1": "12 Riverside Road",
+    "cn_province": "42",
+    "cn_city": "4205",
+    "cn_district": "420502",
+    "postcode": "443000",
+    "country": "CN",
+    "notify_by": "email",
+    "payment_method": "cod",
+}
+
+
+def checkout_key(client) -> str:
+    html = client.get(reverse("orders:checkout")).content.decode()
+    return re.search(r'name="checkout_key" value="([^"]+)"', html).group(1)
+
+
+def test_a_placed_checkout_reads_the_carts_variants_only_under_their_lock(client, in_cart):
+    data = {**CHECKOUT, "checkout_key": checkout_key(client)}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("orders:checkout"), data)
+    assert response.status_code == 302
+    reads = [
+        q["sql"] for q in captured if q["sql"].startswith("SELECT") and "shop_variant" in q["sql"]
+    ]
+    assert len(reads) == 1, reads  # place_order's, after taking the stock; not the cart's first
+
+
+def test_a_cart_whose_garments_were_all_deleted_is_sent_back_as_empty(client, in_cart):
+    data = {**CHECKOUT, "checkout_key": checkout_key(client)}
+    in_cart.delete()
+    response = client.post(reverse("orders:checkout"), data, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("orders:cart")
+    assert "Your cart is empty" in response.content.decode()
+    assert not Order.objects.exists()
 
 
 def test_a_line_off_sale_gives_back_the_units_taken_before_it(shop_profile):
@@ -141,3 +185,15 @@ def test_a_new_session_key_that_is_taken_is_drawn_again(shop_profile, monkeypatc
 
 def SessionStore_db(key: str) -> dict:  # noqa: N802 - reads the row, not the cache
     return Session.objects.get(session_key=key).get_decoded()
+
+
+def test_the_thanks_page_reads_the_order_with_its_lines_and_404s_a_wrong_token(
+    client, shop_profile
+):
+    order = place({VariantFactory(stock=5): 2, VariantFactory(stock=5): 1})
+    page = client.get(reverse("orders:thanks", args=[order.tracking_token])).content.decode()
+    assert order.number in page and page.count('<div class="small muted">') == 2
+    assert client.get(reverse("orders:thanks", args=["x" * 32])).status_code == 404
+    order.lines.all().delete()  # an order without lines (none is placed so) is still shown
+    response = client.get(reverse("orders:thanks", args=[order.tracking_token]))
+    assert response.status_code == 200 and order.number in response.content.decode()

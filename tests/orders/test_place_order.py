@@ -68,6 +68,17 @@ def test_the_same_checkout_key_makes_one_order(shop):
     assert variant.stock == 3
 
 
+def test_the_same_checkout_key_after_its_order_took_the_last_unit_is_that_order(shop):
+    variant = VariantFactory(stock=1)
+    first = place({variant: 1}, key="same-key")
+    assert place({variant: 1}, key="same-key").pk == first.pk  # not "sold out"
+    assert place({variant: 1}, key="same-key", payment_method="bitcoin").pk == first.pk
+    with pytest.raises(services.OutOfStock):
+        place({variant: 1}, key="another-key")
+    variant.refresh_from_db()
+    assert variant.stock == 0 and Order.objects.count() == 1
+
+
 def test_not_enough_stock_takes_nothing(shop):
     plenty = VariantFactory(stock=10)
     scarce = VariantFactory(stock=1)

@@ -41,8 +41,9 @@ def test_checkout_form(client, pin_queries):
 
 
 def test_thanks_page(client, pin_queries):
+    # The session; the order and its lines in one query.
     page = lambda n: reverse("orders:thanks", args=[order_of(n).tracking_token])  # noqa: E731
-    pin_queries(client, 3, page)
+    pin_queries(client, 2, page)
 
 
 def test_tracking_page(client, pin_queries):
