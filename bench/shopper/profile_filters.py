@@ -54,6 +54,27 @@ def fresh_filter(rng: random.Random) -> dict:
     return params
 
 
+def set_up(database: str, redis_url: str):
+    """Django set up in this process as bench/shopper/run.py sets gunicorn up (same
+    environment), the Redis db flushed, static files collected; returns run.py's module and the
+    Cookie header of a session whose cart holds one item."""
+    sys.path.insert(0, str(ROOT / "bench" / "shopper"))
+    import run  # noqa: PLC0415 (the bench's own environment, so the two measure one thing)
+
+    env = run.environment(SimpleNamespace(database=database, redis=redis_url, app_root=ROOT))
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    import redis
+    from django.core.management import call_command
+
+    redis.Redis.from_url(redis_url).flushdb()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return run, run.shopper_cookie()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="shop_bench_h7")
@@ -65,24 +86,11 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="write the pages of 40 fixed combinations here")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT / "bench" / "shopper"))
-    import run  # noqa: PLC0415 (the bench's own environment, so the two measure one thing)
-
-    env = run.environment(SimpleNamespace(database=args.database, redis=args.redis, app_root=ROOT))
-    os.environ.update(env)
-
-    import django
-
-    django.setup()
-    import redis
-    from django.core.management import call_command
+    run, cookie = set_up(args.database, args.redis)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    redis.Redis.from_url(args.redis).flushdb()
-    call_command("collectstatic", interactive=False, verbosity=0)
-    cookie = run.shopper_cookie()
     name, value = cookie.split("=", 1)
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[name] = value

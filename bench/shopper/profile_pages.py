@@ -13,12 +13,10 @@ most of a cached answer's cost). Prints the CPU time of this process per answer
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,22 +57,11 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "bench" / "shopper"))
-    import run  # noqa: PLC0415 (the bench's own environment, so the two measure one thing)
+    from profile_filters import set_up  # noqa: PLC0415 (beside this file)
 
-    env = run.environment(SimpleNamespace(database=args.database, redis=args.redis, app_root=ROOT))
-    os.environ.update(env)
-
-    import django
-
-    django.setup()
-    import redis
-    from django.core.management import call_command
-
+    run, cookie = set_up(args.database, args.redis)
     from config.wsgi import application
 
-    redis.Redis.from_url(args.redis).flushdb()
-    call_command("collectstatic", interactive=False, verbosity=0)
-    cookie = run.shopper_cookie()
     paths = args.path or [path for _page, path, _label in run.PAGES]
 
     def answer(path: str) -> tuple[str, bytes]:

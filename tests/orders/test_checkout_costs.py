@@ -21,6 +21,7 @@ from shop.models import Product
 
 from ..factories import ProductFactory, VariantFactory
 from .helpers import place
+from .test_cart_and_checkout import CHECKOUT, checkout_key
 
 pytestmark = pytest.mark.django_db
 
@@ -87,26 +88,6 @@ def test_place_order_queries(shop_profile, django_assert_num_queries, lines, que
     variants = {VariantFactory(stock=9): 1 for _ in range(lines)}
     with django_assert_num_queries(queries):
         place(variants)
-
-
-CHECKOUT = {
-    "email": "mei@example.com",
-    "name": "Mei Chen",
-    "phone": "+86 138 0000 0000",
-    "address_line1": "12 Riverside Road",
-    "cn_province": "42",
-    "cn_city": "4205",
-    "cn_district": "420502",
-    "postcode": "443000",
-    "country": "CN",
-    "notify_by": "email",
-    "payment_method": "cod",
-}
-
-
-def checkout_key(client) -> str:
-    html = client.get(reverse("orders:checkout")).content.decode()
-    return re.search(r'name="checkout_key" value="([^"]+)"', html).group(1)
 
 
 def test_a_placed_checkout_reads_the_carts_variants_only_under_their_lock(client, in_cart):
